@@ -1,0 +1,207 @@
+"""The secretariat's admin for the core: cycles and their phases, notices, users, the audit trail."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .enums import CyclePhase, NoticeState
+from .forms import NoticeAdminForm, NoticeAttachmentForm
+from .models import AuditEvent, Cycle, Notice, NoticeAttachment, User
+
+admin.site.site_header = gettext_lazy("Luohe Mayor's Quality Award Management System")
+admin.site.site_title = gettext_lazy("Luohe Mayor's Quality Award Management System")
+admin.site.index_title = gettext_lazy("Secretariat")
+
+
+@admin.register(Cycle)
+class CycleAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "title", "year", "phase", "application_deadline"]
+    list_filter = ["phase"]
+    readonly_fields = ["phase", "phase_changed_at"]
+    change_form_template = "admin/core/cycle/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["number", "year", "title", "phase", "phase_changed_at"]}),
+        (
+            gettext_lazy("Key dates"),
+            {"fields": ["applications_open_on", "application_deadline", "reviews_end_on", "announcement_expected_on"]},
+        ),
+        (
+            gettext_lazy("Rules of this cycle"),
+            {
+                "fields": [
+                    "award_quota", "prize_amount", "panel_min_size", "publicity_min_days",
+                    "onsite_score_weight", "slate_ratio", "pass_ratio", "quorum_ratio",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.phase != CyclePhase.DRAFT:
+            # Once the cycle is announced, its rules are public and fixed.
+            return [f.name for f in Cycle._meta.fields if f.name not in ("id", "created_at")]
+        return self.readonly_fields
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/advance/",
+                self.admin_site.admin_view(self.advance_view),
+                name="core_cycle_advance",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        cycle = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if cycle is not None:
+            extra_context["next_phase"] = cycle.next_phase
+            extra_context["can_advance"] = request.user.has_perm("core.advance_cycle", cycle)
+            events = AuditEvent.objects.filter(
+                object_type="core.cycle", object_id=str(cycle.pk), action="cycle.phase_changed"
+            ).select_related("actor")
+            for event in events:
+                event.from_label = CyclePhase(event.data["from"]).label
+                event.to_label = CyclePhase(event.data["to"]).label
+            extra_context["phase_events"] = events
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def advance_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        cycle = get_object_or_404(Cycle, pk=object_id)
+        if not request.user.has_perm("core.advance_cycle", cycle):
+            raise PermissionDenied
+        target = request.POST.get("to", "")
+        if target not in CyclePhase.values:
+            messages.error(request, _("Unknown phase."))
+        else:
+            try:
+                services.cycle_advance(cycle=cycle, to=target, by=request.user)
+            except services.CycleTransitionRefused as refused:
+                for reason in refused.reasons:
+                    messages.error(request, reason)
+            else:
+                messages.success(
+                    request,
+                    _("%(cycle)s is now in phase “%(phase)s”.") % {"cycle": cycle, "phase": CyclePhase(target).label},
+                )
+        return redirect(reverse("admin:core_cycle_change", args=[cycle.pk]))
+
+
+class NoticeAttachmentInline(admin.TabularInline):
+    model = NoticeAttachment
+    form = NoticeAttachmentForm
+    extra = 0
+    fields = ["title", "file", "original_name", "size"]
+    readonly_fields = ["original_name", "size"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.is_published)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (obj and obj.is_published)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_published)
+
+
+@admin.register(Notice)
+class NoticeAdmin(SimpleHistoryAdmin):
+    form = NoticeAdminForm
+    inlines = [NoticeAttachmentInline]
+    list_display = ["title", "kind", "cycle", "state", "publish_at", "published_at", "enqueue_failed_at"]
+    list_filter = ["state", "kind", "cycle"]
+    list_select_related = ["cycle"]
+    search_fields = ["title"]
+    readonly_fields = ["published_at", "created_by"]
+
+    def has_change_permission(self, request, obj=None):
+        # A published notice is part of the public record: corrections are new notices.
+        return super().has_change_permission(request, obj) and not (obj and obj.is_published)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_published)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.notice_save(notice=obj, by=request.user)
+        except ValidationError as error:  # the form already validated; a race is the only way here
+            messages.error(request, "; ".join(error.messages))
+            raise
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._tell_schedule(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._tell_schedule(request, obj)
+        return super().response_change(request, obj)
+
+    def _tell_schedule(self, request, obj):
+        obj.refresh_from_db()
+        if obj.state == NoticeState.PUBLISHED:
+            messages.info(request, _("The notice is published on the public site."))
+        elif obj.state == NoticeState.SCHEDULED:
+            messages.info(request, _("The notice will be published at its scheduled time."))
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+    list_display = ["username", "name", "email", "phone", "is_active", "is_staff"]
+    list_filter = ["groups", "is_active", "is_staff"]
+    search_fields = ["username", "name", "email", "phone"]
+    ordering = ["username"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (gettext_lazy("Personal info"), {"fields": ["name", "phone", "email"]}),
+        (gettext_lazy("Roles"), {"fields": ["is_active", "groups"]}),
+        (gettext_lazy("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    superuser_fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (gettext_lazy("Personal info"), {"fields": ["name", "phone", "email"]}),
+        (gettext_lazy("Roles"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (gettext_lazy("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "name", "email", "password1", "password2"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and request.user.is_superuser:
+            return self.superuser_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        # Only a superuser may touch a superuser's account: no escalation through the secretariat role.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_repr"]
+    list_filter = ["action", "object_type"]
+    list_select_related = ["actor"]
+    search_fields = ["object_repr", "action", "actor__username", "actor__name"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

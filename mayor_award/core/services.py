@@ -1,0 +1,128 @@
+"""Every write to core rows goes through these functions: they check, save, audit and schedule."""
+
+import logging
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import lifecycle
+from .enums import NoticeKind, NoticeState
+from .models import AuditEvent, Cycle, Notice
+from .signals import cycle_phase_entered, cycle_phase_exit
+
+logger = logging.getLogger(__name__)
+
+
+class CycleTransitionRefused(Exception):
+    """A cycle cannot change phase; `reasons` says why, in the user's language."""
+
+    def __init__(self, reasons):
+        self.reasons = [str(reason) for reason in reasons]
+        super().__init__("; ".join(self.reasons))
+
+
+def audit_record(*, actor, action: str, obj, data: dict | None = None) -> AuditEvent:
+    """Append who did what to `obj`; runs inside the caller's transaction, so it commits with the change."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        data=data or {},
+    )
+
+
+@transaction.atomic
+def cycle_advance(*, cycle: Cycle, to: str, by) -> Cycle:
+    """Move `cycle` to phase `to`, or raise CycleTransitionRefused with every reason it may not."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    from_phase = cycle.phase
+    announcement_published = cycle.notices.published().filter(kind=NoticeKind.CYCLE_ANNOUNCEMENT).exists()
+    reasons = lifecycle.transition_problems(
+        current=from_phase, target=to, announcement_published=announcement_published
+    )
+    if not reasons:
+        for _receiver, response in cycle_phase_exit.send(
+            sender=Cycle, cycle=cycle, from_phase=from_phase, to_phase=to
+        ):
+            reasons.extend(response or [])
+    if reasons:
+        raise CycleTransitionRefused(reasons)
+
+    cycle.phase = to
+    cycle.phase_changed_at = timezone.now()
+    cycle._history_user = by
+    cycle.save(update_fields=["phase", "phase_changed_at"])
+    audit_record(actor=by, action="cycle.phase_changed", obj=cycle, data={"from": from_phase, "to": to})
+    transaction.on_commit(
+        partial(cycle_phase_entered.send, sender=Cycle, cycle=cycle, from_phase=from_phase, to_phase=to),
+        robust=True,
+    )
+    return cycle
+
+
+@transaction.atomic
+def notice_save(*, notice: Notice, by) -> Notice:
+    """Create or update a notice; a scheduled one that is due is queued for publication on commit."""
+    if notice.is_published:
+        raise ValueError(_("A published notice cannot be changed; publish a correction instead."))
+    if notice.state == NoticeState.SCHEDULED and notice.publish_at is None:
+        notice.publish_at = timezone.now()
+    is_new = notice.pk is None
+    if is_new:
+        notice.created_by = by
+    notice.full_clean()
+    notice._history_user = by
+    notice.save()
+    audit_record(
+        actor=by,
+        action="notice.created" if is_new else "notice.changed",
+        obj=notice,
+        data={"state": notice.state, "publish_at": notice.publish_at.isoformat() if notice.publish_at else None},
+    )
+    if notice.state == NoticeState.SCHEDULED and notice.publish_at <= timezone.now():
+        transaction.on_commit(partial(notice_enqueue_publication, notice_id=notice.pk), robust=True)
+    return notice
+
+
+def notice_enqueue_publication(*, notice_id: int) -> bool:
+    """Queue the publication task; when the broker is down, mark the row and leave it to the sweeper.
+
+    A publication must never be lost to a broker outage: the state lives on the row, and
+    task_publish_due_notices publishes every scheduled notice that is due, whether or not a message
+    for it ever reached the queue.
+    """
+    from .tasks import task_publish_notice
+
+    try:
+        task_publish_notice.apply_async(kwargs={"notice_id": notice_id})
+    except Exception:  # kombu and redis raise a family of errors for an unreachable broker
+        logger.warning("Broker unreachable; notice %s will be published by the sweeper.", notice_id, exc_info=True)
+        Notice.objects.filter(pk=notice_id).update(enqueue_failed_at=timezone.now())
+        return False
+    return True
+
+
+@transaction.atomic
+def notice_publish(*, notice_id: int, now=None) -> bool:
+    """Publish one notice if it is scheduled and due. Idempotent: a second call changes nothing."""
+    now = now or timezone.now()
+    notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
+    if notice is None or notice.state != NoticeState.SCHEDULED or notice.publish_at > now:
+        return False
+    notice.state = NoticeState.PUBLISHED
+    notice.published_at = now
+    notice.enqueue_failed_at = None
+    notice.save(update_fields=["state", "published_at", "enqueue_failed_at"])
+    audit_record(actor=None, action="notice.published", obj=notice, data={"published_at": now.isoformat()})
+    return True
+
+
+def notices_publish_due(*, now=None) -> int:
+    """Publish every scheduled notice whose time has come; returns how many were published."""
+    now = now or timezone.now()
+    due = list(Notice.objects.due(now).values_list("pk", flat=True))
+    return sum(notice_publish(notice_id=pk, now=now) for pk in due)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from .views import public
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("notices/", public.notice_list, name="notice-list"),
+    path("notices/feed/", public.NoticeFeed(), name="notice-feed"),
+    path("notices/<int:pk>/", public.notice_detail, name="notice-detail"),
+    path("notices/<int:notice_pk>/attachments/<int:pk>/", public.notice_attachment, name="notice-attachment"),
+]

@@ -1,0 +1,85 @@
+"""Fixtures shared across apps: roles, users, the services the suite may need, and CI's no-skip rule."""
+
+import os
+import shutil
+import socket
+import subprocess
+
+import pytest
+from django.conf import settings as django_settings
+
+from mayor_award.celery import app as celery_app
+from tests.factories.core import UserFactory
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(condition: bool, reason: str):
+    """Skip with a clear reason on a machine without a service; under CI=true the skip fails the run."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must run this test, but: {reason}")
+    pytest.skip(reason)
+
+
+def postgres_in_use() -> bool:
+    return django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL", "")
+
+
+def redis_reachable(url: str) -> bool:
+    if not url or not shutil.which("redis-cli"):
+        return False
+    result = subprocess.run(["redis-cli", "-u", url, "ping"], capture_output=True, text=True, timeout=5)
+    return result.stdout.strip() == "PONG"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_local(settings, tmp_path):
+    """Fast hashing, private files in a temporary folder, and tasks run in-process unless a test says not."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PRIVATE_FILES_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = settings.PRIVATE_FILES_ROOT
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.PRIVATE_FILES_ROOT},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def secretariat(db):
+    return UserFactory(username="secretariat-test", roles=["secretariat"], is_staff=True)
+
+
+@pytest.fixture
+def applicant(db):
+    return UserFactory(roles=["applicant"])
+
+
+@pytest.fixture
+def expert(db):
+    return UserFactory(roles=["expert"])
+
+
+@pytest.fixture
+def committee_member(db):
+    return UserFactory(roles=["committee"])
