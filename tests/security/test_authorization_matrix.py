@@ -1,0 +1,246 @@
+"""Who may open what: every URL pattern of the project, for every role, with a declared expectation.
+
+A new URL pattern fails test_every_url_pattern_has_a_row until its row is added here; a new model in the
+admin fails test_every_admin_model_has_a_row. Expected values: a status code, or LOGIN for a redirect to
+a login page.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import get_resolver, reverse
+
+from mayor_award.core import services
+from mayor_award.core.models import NoticeAttachment
+from tests.factories.core import CycleFactory, NoticeFactory, UserFactory
+
+ROLES = ("anonymous", "applicant", "expert", "panel_leader", "committee", "secretariat")
+LOGIN = "login"
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def everyone(expected):
+    return dict.fromkeys(ROLES, expected)
+
+
+def signed_in(expected, anonymous=LOGIN):
+    return {**everyone(expected), "anonymous": anonymous}
+
+
+def secretariat_only(expected=200, others=LOGIN):
+    """Admin pages: non-staff users are sent to the admin's login page, like anonymous visitors."""
+    return {**everyone(others), "secretariat": expected}
+
+
+@dataclass
+class Row:
+    name: str
+    expected: dict[str, Any]
+    kwargs: Any = field(default_factory=dict)  # a dict, or a function of the world giving one
+    path: Any = None  # for unnamed patterns: a function of the world giving the address
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+    variant: str = ""
+
+    @property
+    def id(self):
+        return f"{self.name}{'[' + self.variant + ']' if self.variant else ''}"
+
+
+ROWS = [
+    Row("home", everyone(200)),
+    Row("notice-list", everyone(200)),
+    Row("notice-feed", everyone(200)),
+    Row("notice-detail", everyone(200), lambda w: {"pk": w["published"].pk}, variant="published"),
+    Row("notice-detail", {**everyone(404), "secretariat": 200}, lambda w: {"pk": w["draft"].pk}, variant="draft"),
+    Row(
+        "notice-attachment",
+        everyone(200),
+        lambda w: {"notice_pk": w["published"].pk, "pk": w["published_file"].pk},
+        variant="published",
+    ),
+    Row(
+        "notice-attachment",
+        {**everyone(404), "secretariat": 200},
+        lambda w: {"notice_pk": w["draft"].pk, "pk": w["draft_file"].pk},
+        variant="draft",
+    ),
+    Row(
+        "notice-attachment",
+        everyone(404),
+        lambda w: {"notice_pk": w["published"].pk, "pk": w["draft_file"].pk},
+        variant="mismatched",
+    ),
+    Row("login", everyone(200)),
+    Row("logout", everyone(302), method="post"),
+    Row("logout", signed_in(405), variant="get"),
+    Row("password_change", signed_in(200)),
+    Row("password_change_done", signed_in(200)),
+    Row("password_reset", everyone(200)),
+    Row("password_reset_done", everyone(200)),
+    Row("password_reset_confirm", everyone(200), {"uidb64": "MQ", "token": "set-password"}),
+    Row("password_reset_complete", everyone(200)),
+    Row("set_language", everyone(302), method="post", data={"language": "en", "next": "/"}),
+    # The admin's own pages; the model pages are generated from ADMIN_MODELS below.
+    Row("admin:index", secretariat_only()),
+    Row("admin:login", {**everyone(200), "secretariat": 302}),
+    Row("admin:logout", secretariat_only(302, others=302), method="post"),
+    Row("admin:password_change", secretariat_only()),
+    Row("admin:password_change_done", secretariat_only()),
+    Row("admin:jsi18n", secretariat_only()),
+    Row("admin:autocomplete", secretariat_only(403)),
+    Row("admin:app_list", secretariat_only(), {"app_label": "core"}),
+    Row("admin:view_on_site", secretariat_only(302), lambda w: {"content_type_id": w["notice_ct"], "object_id": w["published"].pk}),
+    Row("admin:<unnamed (?P<url>.*)$>", secretariat_only(404), path=lambda w: "/admin/no-such-page/"),
+    Row(
+        "admin:<unnamed <path:object_id>/>",
+        secretariat_only(302),
+        path=lambda w: f"/admin/core/cycle/{w['cycle'].pk}/",
+    ),
+    Row("admin:core_cycle_advance", secretariat_only(302), lambda w: {"object_id": w["cycle"].pk}, method="post",
+        data={"to": "open"}),
+]
+
+# Per admin model: which of its pages the secretariat may open. Everyone else is sent to the admin login.
+ADMIN_MODELS = {
+    "core.cycle": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403,
+                   "simple_history": 200},
+    "core.notice": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 200,
+                    "simple_history": 200},
+    "core.user": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403,
+                  "password_change": 200, "simple_history": 200},
+    "core.auditevent": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
+    # Groups are the roles: only a superuser manages them. Lockout records belong to the security admin.
+    "auth.group": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
+    "axes.accessattempt": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
+    "axes.accesslog": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
+    "axes.accessfailurelog": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
+}
+OBJECT_PAGES = {"change", "history", "delete", "password_change", "simple_history"}
+
+
+def admin_rows():
+    rows = []
+    for label, pages in ADMIN_MODELS.items():
+        app_label, model = label.split(".")
+        for page, status in pages.items():
+            url_name = f"admin:{app_label}_{model}_{page}"
+            if page == "password_change":
+                url_name = "admin:auth_user_password_change"
+            rows.append(Row(url_name, secretariat_only(status), _admin_kwargs(label, page), variant=label))
+    return rows
+
+
+def _admin_kwargs(label, page):
+    if page not in OBJECT_PAGES:
+        return {}
+
+    def kwargs(world):
+        obj = world["objects"][label]
+        if page == "password_change":
+            return {"id": obj.pk}
+        if page == "simple_history":
+            return (obj.pk, obj.history.earliest().history_id)  # simple-history's pattern is positional
+        return {"object_id": obj.pk}
+
+    return kwargs
+
+
+ALL_ROWS = ROWS + admin_rows()
+
+
+def url_names(patterns, namespace=""):
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern.url_patterns, inner)
+        else:
+            yield f"{namespace}{pattern.name}" if pattern.name else f"{namespace}<unnamed {pattern.pattern}>"
+
+
+def test_every_url_pattern_has_a_row():
+    declared = {row.name for row in ALL_ROWS}
+    missing = sorted(set(url_names(get_resolver().url_patterns)) - declared)
+
+    assert missing == [], f"URL patterns without a row in the authorization matrix: {missing}"
+
+
+def test_every_admin_model_has_a_row():
+    registered = {model._meta.label_lower for model in admin.site._registry}
+
+    assert registered == set(ADMIN_MODELS)
+
+
+@pytest.fixture
+def world(db):
+    secretariat = UserFactory(username="matrix-secretariat", roles=["secretariat"], is_staff=True)
+    users = {
+        "anonymous": None,
+        "applicant": UserFactory(username="matrix-applicant", roles=["applicant"]),
+        "expert": UserFactory(username="matrix-expert", roles=["expert"]),
+        "panel_leader": UserFactory(username="matrix-leader", roles=["expert"]),
+        "committee": UserFactory(username="matrix-committee", roles=["committee"]),
+        "secretariat": secretariat,
+    }
+    cycle = CycleFactory(number=1, year=2020)
+    published = NoticeFactory(cycle=cycle, published=True)
+    draft = NoticeFactory(cycle=cycle)
+    audit = services.audit_record(actor=secretariat, action="test.matrix", obj=cycle)
+
+    def attach(notice):
+        return NoticeAttachment.objects.create(
+            notice=notice, title="附件", file=SimpleUploadedFile("a.pdf", PDF), original_name="附件.pdf",
+            content_type="application/pdf", size=len(PDF),
+        )
+
+    from django.contrib.contenttypes.models import ContentType
+
+    return {
+        "users": users,
+        "cycle": cycle,
+        "published": published,
+        "draft": draft,
+        "published_file": attach(published),
+        "draft_file": attach(draft),
+        "notice_ct": ContentType.objects.get_for_model(published).pk,
+        "objects": {
+            "core.cycle": cycle,
+            "core.notice": draft,
+            "core.user": users["applicant"],
+            "core.auditevent": audit,
+            "auth.group": Group.objects.get(name="expert"),
+            "axes.accessattempt": AccessAttempt.objects.create(username="x", ip_address="10.0.0.1", failures_since_start=1),
+            "axes.accesslog": AccessLog.objects.create(username="x", ip_address="10.0.0.1"),
+            "axes.accessfailurelog": AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1"),
+        },
+    }
+
+
+CASES = [(row, role) for row in ALL_ROWS for role in ROLES]
+
+
+@pytest.mark.parametrize(("row", "role"), CASES, ids=[f"{row.id}-{role}" for row, role in CASES])
+def test_authorization_matrix(client, world, row, role):
+    user = world["users"][role]
+    if user is not None:
+        client.force_login(user)
+    if row.path:
+        url = row.path(world)
+    else:
+        arguments = row.kwargs(world) if callable(row.kwargs) else row.kwargs
+        url = reverse(row.name, **({"kwargs": arguments} if isinstance(arguments, dict) else {"args": arguments}))
+    expected = row.expected[role]
+
+    response = getattr(client, row.method)(url, row.data)
+    response.close()
+
+    if expected == LOGIN:
+        assert response.status_code == 302, (url, response.status_code)
+        assert "/login/" in response["Location"], (url, response["Location"])
+    else:
+        assert response.status_code == expected, (url, role, response.status_code)
