@@ -192,7 +192,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing an enqueue must not hang a request when the broker is down: fail fast, the sweeper retries.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# The publish retry policy is what bounds the retries: kombu copies it into the connection's transport
+# options on every publish (Producer.publish), so max_retries/interval_* set as transport options never
+# limited an enqueue. Three attempts within 0.2 s: a refused connection fails after about 0.2 s.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# redis-py's sockets have no timeouts unless given here (broker_connection_timeout does not reach them):
+# against a broker host that does not answer, an enqueue hung for the kernel's TCP connect timeout
+# (minutes), and a publish on a dead connection would wait for ever. With a 2 s connect timeout it fails
+# after about 4 s (broker_connection_timeout, 4 s, caps the attempts). socket_timeout stays well above
+# the worker's 1 s BRPOP poll.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 # The sweeper publishes every notice that is due; its period is the worst-case publication delay.
 NOTICE_SWEEP_SECONDS = env.float("NOTICE_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {

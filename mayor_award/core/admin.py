@@ -49,6 +49,9 @@ class CycleAdmin(SimpleHistoryAdmin):
             return [f.name for f in Cycle._meta.fields if f.name not in ("id", "created_at")]
         return self.readonly_fields
 
+    def save_model(self, request, obj, form, change):
+        services.cycle_save(cycle=obj, by=request.user)
+
     def get_urls(self):
         return [
             path(

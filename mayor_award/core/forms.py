@@ -39,4 +39,5 @@ class NoticeAttachmentForm(forms.ModelForm):
             self.instance.original_name = safe_display_name(upload.name, kind)
             self.instance.content_type = KINDS[kind][0]
             self.instance.size = upload.size
+            upload.name = self.instance.original_name  # the stored name's suffix follows the real kind
         return upload

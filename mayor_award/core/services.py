@@ -65,9 +65,21 @@ def cycle_advance(*, cycle: Cycle, to: str, by) -> Cycle:
 
 
 @transaction.atomic
+def cycle_save(*, cycle: Cycle, by) -> Cycle:
+    """Create or update a cycle's facts and rules; its phase changes only through cycle_advance."""
+    is_new = cycle.pk is None
+    cycle.full_clean()
+    cycle._history_user = by
+    cycle.save()
+    audit_record(actor=by, action="cycle.created" if is_new else "cycle.changed", obj=cycle)
+    return cycle
+
+
+@transaction.atomic
 def notice_save(*, notice: Notice, by) -> Notice:
     """Create or update a notice; a scheduled one that is due is queued for publication on commit."""
-    if notice.is_published:
+    stored_state = Notice.objects.select_for_update().filter(pk=notice.pk).values_list("state", flat=True).first()
+    if NoticeState.PUBLISHED in (notice.state, stored_state):
         raise ValueError(_("A published notice cannot be changed; publish a correction instead."))
     if notice.state == NoticeState.SCHEDULED and notice.publish_at is None:
         notice.publish_at = timezone.now()

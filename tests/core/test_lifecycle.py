@@ -1,8 +1,8 @@
 """The pure rules of a cycle's life (lifecycle.py): no models, no database."""
 
 import dataclasses
-import itertools
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -269,7 +269,9 @@ def test_publicity_days_across_a_month_end():
     assert lifecycle.publicity_days(dt.date(2026, 4, 28), dt.date(2026, 5, 4)) == 7
 
 
-@given(first_day=st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2100, 12, 31)),
-       extra=st.integers(min_value=0, max_value=60))
+@given(
+    first_day=st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2100, 12, 31)),
+    extra=st.integers(min_value=0, max_value=60),
+)
 def test_publicity_days_is_the_calendar_span_plus_one(first_day, extra):
     assert lifecycle.publicity_days(first_day, first_day + dt.timedelta(days=extra)) == extra + 1

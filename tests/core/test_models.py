@@ -94,6 +94,27 @@ def test_cycle_full_clean_deadline_before_opening_reported_on_deadline():
     assert error_fields(cycle) == ["application_deadline"]
 
 
+def test_cycle_full_clean_deadline_on_the_opening_day_passes():
+    cycle = unsaved_cycle(
+        applications_open_on=dt.date(2020, 3, 1),
+        application_deadline=dt.datetime(2020, 3, 1, 17, tzinfo=timezone.get_default_timezone()),
+    )
+
+    cycle.full_clean()
+
+
+def test_cycle_full_clean_saved_cycle_deadline_early_on_the_opening_day_passes():
+    CycleFactory(
+        number=1,
+        year=2020,
+        applications_open_on=dt.date(2020, 3, 1),
+        application_deadline=dt.datetime(2020, 3, 1, 7, 30, tzinfo=timezone.get_default_timezone()),
+    )
+    cycle = Cycle.objects.get(number=1)
+
+    cycle.full_clean()
+
+
 # --- database check constraints: the last line, even past full_clean ---
 
 

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -122,7 +123,7 @@ class Cycle(models.Model):
         if (
             self.application_deadline
             and self.applications_open_on
-            and self.application_deadline.date() < self.applications_open_on
+            and timezone.localtime(self.application_deadline).date() < self.applications_open_on
         ):
             problems["application_deadline"] = _("The deadline cannot come before applications open.")
         if problems:

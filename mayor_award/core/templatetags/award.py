@@ -1,6 +1,7 @@
 """Template filters for the award's own ways of writing things: money in yuan, rich notice text."""
 
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 
 import nh3
 from django import template
@@ -17,12 +18,17 @@ NOTICE_TAGS = {
 }
 
 
+# A body is HTML only when it uses one of the allowed tags; "利润率<5%" stays plain text.
+HTML_TAG = re.compile(r"</?(?:{})\b[^>]*>".format("|".join(sorted(NOTICE_TAGS))), re.IGNORECASE)
+
+
 @register.filter
 def yuan(amount):
     """500000 → “500,000 元” (Chinese) or “500,000 yuan”; cents only when there are any."""
-    if amount in (None, ""):
+    try:
+        amount = Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError):
         return ""
-    amount = Decimal(amount)
     text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
     return _("%(amount)s yuan") % {"amount": text}
 
@@ -30,7 +36,7 @@ def yuan(amount):
 @register.filter
 def notice_html(body):
     """A notice body as safe HTML: allowed tags kept, the rest removed; plain text keeps its lines."""
-    if "<" not in body:
+    if not HTML_TAG.search(body):
         body = linebreaks(body, autoescape=True)
     cleaned = nh3.clean(body, tags=NOTICE_TAGS, attributes={"a": {"href"}}, link_rel="noopener noreferrer")
     return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3's allow-list just above

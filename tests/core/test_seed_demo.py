@@ -1,0 +1,108 @@
+"""The demonstration loader: one login per role, four cycles, the fourth open; safe to run twice."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from mayor_award.core.enums import CyclePhase, NoticeKind, NoticeState, Role
+from mayor_award.core.management.commands.seed_demo import DEMO_PASSWORD
+from mayor_award.core.models import AuditEvent, Cycle, Notice, User
+
+pytestmark = pytest.mark.django_db
+
+ROLE_SIZES = {Role.SECRETARIAT: 1, Role.EXPERT: 40, Role.COMMITTEE: 9, Role.APPLICANT: 12}
+
+
+def seed(**options):
+    call_command("seed_demo", stdout=io.StringIO(), **options)
+
+
+def counts():
+    return {
+        "users": User.objects.count(),
+        "cycles": Cycle.objects.count(),
+        "notices": Notice.objects.count(),
+        "phase changes": AuditEvent.objects.filter(action="cycle.phase_changed").count(),
+    }
+
+
+@pytest.fixture
+def seeded(settings):
+    settings.DEBUG = True
+    seed()
+
+
+def test_seed_demo_creates_one_user_per_demo_login(seeded):
+    assert counts() == {"users": 62, "cycles": 4, "notices": 2, "phase changes": 1}
+
+
+def test_seed_demo_twice_gives_the_same_counts(seeded):
+    first = counts()
+
+    seed()
+
+    assert counts() == first
+
+
+@pytest.mark.parametrize(("role", "size"), ROLE_SIZES.items(), ids=str)
+def test_seed_demo_each_role_group_has_its_users(seeded, role, size):
+    assert Group.objects.get(name=role).user_set.count() == size
+
+
+def test_seed_demo_only_the_secretariat_is_staff(seeded):
+    assert list(User.objects.filter(is_staff=True).values_list("username", flat=True)) == ["secretariat"]
+
+
+def test_seed_demo_password_works_for_every_role(seeded):
+    for username in ["secretariat", "expert01", "expert40", "committee09", "applicant12"]:
+        assert User.objects.get(username=username).check_password(DEMO_PASSWORD), username
+
+
+def test_seed_demo_restores_a_changed_demo_password(seeded, settings):
+    user = User.objects.get(username="expert01")
+    user.set_password("Changed-Password-99")
+    user.save()
+
+    seed()
+
+    assert User.objects.get(username="expert01").check_password(DEMO_PASSWORD)
+
+
+def test_seed_demo_cycle_4_is_open_with_a_published_announcement(seeded):
+    cycle = Cycle.objects.get(number=4)
+
+    assert (cycle.year, cycle.phase) == (2026, CyclePhase.OPEN)
+    assert list(cycle.notices.filter(kind=NoticeKind.CYCLE_ANNOUNCEMENT).values_list("state", flat=True)) == [
+        NoticeState.PUBLISHED
+    ]
+
+
+def test_seed_demo_cycles_follow_the_numbering_rules(seeded):
+    for cycle in Cycle.objects.order_by("number"):
+        cycle.full_clean()
+
+    assert list(Cycle.objects.order_by("number").values_list("number", "year", "phase")) == [
+        (1, 2020, CyclePhase.CLOSED),
+        (2, 2022, CyclePhase.CLOSED),
+        (3, 2024, CyclePhase.CLOSED),
+        (4, 2026, CyclePhase.OPEN),
+    ]
+
+
+def test_seed_demo_with_debug_off_refused(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError):
+        seed()
+
+    assert User.objects.count() == 0
+
+
+def test_seed_demo_with_debug_off_and_force_runs(settings):
+    settings.DEBUG = False
+
+    seed(force=True)
+
+    assert Cycle.objects.get(number=4).phase == CyclePhase.OPEN
