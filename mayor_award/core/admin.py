@@ -36,6 +36,7 @@ class CycleAdmin(SimpleHistoryAdmin):
             gettext_lazy("Rules of this cycle"),
             {
                 "fields": [
+                    "criteria",
                     "award_quota", "prize_amount", "panel_min_size", "publicity_min_days",
                     "onsite_score_weight", "slate_ratio", "pass_ratio", "quorum_ratio",
                 ]

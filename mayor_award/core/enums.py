@@ -45,3 +45,10 @@ class NoticeState(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("notice state", "Draft")
     SCHEDULED = "scheduled", pgettext_lazy("notice state", "Scheduled")
     PUBLISHED = "published", pgettext_lazy("notice state", "Published")
+
+
+class CriteriaKind(models.TextChoices):
+    """Process items are judged by approach, deployment, learning, integration; results by levels and trends."""
+
+    PROCESS = "process", _("Process")
+    RESULTS = "results", _("Results")

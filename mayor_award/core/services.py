@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from . import lifecycle
 from .enums import NoticeKind, NoticeState
-from .models import AuditEvent, Cycle, Notice
+from .models import AuditEvent, Criteria, Cycle, Notice
 from .signals import cycle_phase_entered, cycle_phase_exit
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,8 @@ def cycle_advance(*, cycle: Cycle, to: str, by) -> Cycle:
 def cycle_save(*, cycle: Cycle, by) -> Cycle:
     """Create or update a cycle's facts and rules; its phase changes only through cycle_advance."""
     is_new = cycle.pk is None
+    if cycle.criteria_id is None:
+        cycle.criteria = Criteria.objects.latest_published()
     cycle.full_clean()
     cycle._history_user = by
     cycle.save()

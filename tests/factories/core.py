@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from mayor_award.core.enums import CyclePhase, NoticeKind, NoticeState
-from mayor_award.core.models import Cycle, Notice, User
+from mayor_award.core.models import Criteria, Cycle, Notice, User
 
 PASSWORD = "Test-Password-2026"
 
@@ -39,6 +39,7 @@ class CycleFactory(factory.django.DjangoModelFactory):
     title = factory.LazyAttribute(lambda cycle: f"第{cycle.number}届漯河市市长质量奖")
     phase = CyclePhase.DRAFT
     applications_open_on = factory.LazyAttribute(lambda cycle: dt.date(cycle.year, 3, 1))
+    criteria = factory.LazyFunction(lambda: Criteria.objects.latest_published())
     application_deadline = factory.LazyAttribute(
         lambda cycle: dt.datetime(cycle.year, 5, 31, 17, 0, tzinfo=timezone.get_default_timezone())
     )

@@ -6,9 +6,9 @@ ROLES = ["secretariat", "expert", "committee", "applicant"]
 
 
 def create_roles(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
+    from mayor_award.core.reference_data import ensure_roles
+
+    ensure_roles(apps.get_model("auth", "Group"))
 
 
 def remove_roles(apps, schema_editor):

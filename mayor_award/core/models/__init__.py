@@ -1,8 +1,19 @@
 """Core rows that every phase of the award shares."""
 
 from .audit import AuditEvent
+from .criteria import Criteria, CriteriaCategory, CriteriaItem, ScoringBand
 from .cycle import Cycle
 from .notice import Notice, NoticeAttachment
 from .user import User
 
-__all__ = ["AuditEvent", "Cycle", "Notice", "NoticeAttachment", "User"]
+__all__ = [
+    "AuditEvent",
+    "Criteria",
+    "CriteriaCategory",
+    "CriteriaItem",
+    "Cycle",
+    "ScoringBand",
+    "Notice",
+    "NoticeAttachment",
+    "User",
+]

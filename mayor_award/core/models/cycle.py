@@ -66,6 +66,10 @@ class Cycle(models.Model):
         _("quorum"), max_digits=5, decimal_places=4, default=lifecycle.DEFAULT_QUORUM_RATIO,
         help_text=_("Share of the committee that must vote for a ballot to count."),
     )
+    criteria = models.ForeignKey(
+        "core.Criteria", verbose_name=_("evaluation criteria"), on_delete=models.PROTECT, related_name="cycles",
+        null=True, blank=True, help_text=_("The edition of GB/T 19580 this cycle is judged by (Art. 10, 13)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CycleQuerySet.as_manager()

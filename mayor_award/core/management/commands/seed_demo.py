@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mayor_award.core import services
 from mayor_award.core.enums import CyclePhase, NoticeKind, NoticeState, Role
-from mayor_award.core.models import Cycle, Notice, User
+from mayor_award.core.models import Criteria, Cycle, Notice, User
 
 DEMO_PASSWORD = "Luohe-Award-2026"
 
@@ -68,6 +68,7 @@ class Command(BaseCommand):
 
     def _cycles(self, secretariat):
         today = timezone.localdate()
+        criteria = Criteria.objects.latest_published()
         for number, year in ((1, 2020), (2, 2022), (3, 2024)):
             Cycle.objects.get_or_create(
                 number=number,
@@ -75,6 +76,7 @@ class Command(BaseCommand):
                     "year": year,
                     "title": f"第{'一二三'[number - 1]}届漯河市市长质量奖",
                     "phase": CyclePhase.CLOSED,
+                    "criteria": criteria,
                     "applications_open_on": dt.date(year, 3, 1),
                     "application_deadline": _at(dt.date(year, 5, 31)),
                 },
@@ -84,6 +86,7 @@ class Command(BaseCommand):
             defaults={
                 "year": 2026,
                 "title": "第四届漯河市市长质量奖",
+                "criteria": criteria,
                 "applications_open_on": today - dt.timedelta(days=20),
                 "application_deadline": _at(today + dt.timedelta(days=60)),
                 "reviews_end_on": today + dt.timedelta(days=150),
