@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
@@ -122,11 +124,11 @@ class NoticeAttachmentInline(admin.TabularInline):
 class NoticeAdmin(SimpleHistoryAdmin):
     form = NoticeAdminForm
     inlines = [NoticeAttachmentInline]
-    list_display = ["title", "kind", "cycle", "state", "publish_at", "published_at", "enqueue_failed_at"]
+    list_display = ["title", "kind", "state", "publish_at", "published_at"]
     list_filter = ["state", "kind", "cycle"]
     list_select_related = ["cycle"]
     search_fields = ["title"]
-    readonly_fields = ["published_at", "created_by"]
+    readonly_fields = ["published_at", "enqueue_failed_at", "created_by"]
 
     def has_change_permission(self, request, obj=None):
         # A published notice is part of the public record: corrections are new notices.
@@ -143,19 +145,27 @@ class NoticeAdmin(SimpleHistoryAdmin):
             raise
 
     def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
         self._tell_schedule(request, obj)
-        return super().response_add(request, obj, post_url_continue)
+        return response
 
     def response_change(self, request, obj):
+        response = super().response_change(request, obj)
         self._tell_schedule(request, obj)
-        return super().response_change(request, obj)
+        return response
 
     def _tell_schedule(self, request, obj):
-        obj.refresh_from_db()
-        if obj.state == NoticeState.PUBLISHED:
-            messages.info(request, _("The notice is published on the public site."))
-        elif obj.state == NoticeState.SCHEDULED:
-            messages.info(request, _("The notice will be published at its scheduled time."))
+        # Publication runs when this request's transaction commits, so the row still says "scheduled" here.
+        if obj.state != NoticeState.SCHEDULED:
+            return
+        if obj.publish_at <= timezone.now():
+            messages.info(request, _("The notice is being published and will appear on the public site in a moment."))
+        else:
+            messages.info(
+                request,
+                _("The notice will be published on %(when)s.")
+                % {"when": date_format(timezone.localtime(obj.publish_at), "DATETIME_FORMAT")},
+            )
 
 
 @admin.register(User)
