@@ -12,8 +12,8 @@ __all__ = [
     "CriteriaCategory",
     "CriteriaItem",
     "Cycle",
-    "ScoringBand",
     "Notice",
     "NoticeAttachment",
+    "ScoringBand",
     "User",
 ]
