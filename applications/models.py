@@ -40,7 +40,10 @@ class Organisation(models.Model):
         _("industry (GB/T 4754-2017 section)"), max_length=1, choices=IndustrySection.choices
     )
     industry_division = models.CharField(
-        _("industry division"), max_length=2, blank=True, validators=[validate_industry_division],
+        _("industry division"),
+        max_length=2,
+        blank=True,
+        validators=[validate_industry_division],
         help_text=_("Optional two-digit division code, e.g. 13 for agricultural food processing."),
     )
     address = models.CharField(_("address"), max_length=300)
@@ -150,6 +153,10 @@ class Dossier(models.Model):
     @property
     def is_editable_state(self):
         return self.state in DossierState.editable()
+
+    @property
+    def can_withdraw(self):
+        return self.state in DossierState.withdrawable()
 
 
 class DossierSection(models.Model):

@@ -69,9 +69,7 @@ def result_years(cycle) -> list[int]:
 
 
 def scored_items(cycle):
-    return list(
-        CriteriaItem.objects.filter(category__criteria_id=cycle.criteria_id).select_related("category")
-    )
+    return list(CriteriaItem.objects.filter(category__criteria_id=cycle.criteria_id).select_related("category"))
 
 
 def _missing_basics(data, dossier, purposes):

@@ -140,8 +140,10 @@ def section_save(*, dossier: Dossier, key: str, data: dict, version: int, by: Us
     )
     if not updated:
         raise SectionChanged(
-            _("Someone else saved this section while you were editing it. Your changes were not saved: "
-              "the page now shows their version; please enter your changes again.")
+            _(
+                "Someone else saved this section while you were editing it. Your changes were not saved: "
+                "the page now shows their version; please enter your changes again."
+            )
         )
     section = DossierSection.objects.get(dossier=dossier, key=key)
     audit_record(actor=by, action="dossier.section_saved", obj=dossier, data={"section": key, "version": version + 1})
@@ -159,8 +161,14 @@ def attachment_add(*, dossier: Dossier, purpose: str, title: str, upload, kind: 
         digest.update(chunk)
     upload.seek(0)
     attachment = Attachment(
-        dossier=dossier, purpose=purpose, title=title, original_name=upload.name, content_type=KINDS[kind][0],
-        size=upload.size, sha256=digest.hexdigest(), uploaded_by=by,
+        dossier=dossier,
+        purpose=purpose,
+        title=title,
+        original_name=upload.name,
+        content_type=KINDS[kind][0],
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=by,
     )
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()
@@ -171,8 +179,12 @@ def attachment_add(*, dossier: Dossier, purpose: str, title: str, upload, kind: 
 @transaction.atomic
 def attachment_remove(*, attachment: Attachment, by: User):
     _refuse_unless_editable(attachment.dossier, DossierSectionKey.ATTACHMENTS)
-    audit_record(actor=by, action="dossier.attachment_removed", obj=attachment.dossier,
-                 data={"attachment": attachment.pk, "name": attachment.original_name})
+    audit_record(
+        actor=by,
+        action="dossier.attachment_removed",
+        obj=attachment.dossier,
+        data={"attachment": attachment.pk, "name": attachment.original_name},
+    )
     stored = attachment.file.name
     attachment.delete()
     transaction.on_commit(partial(attachment.file.storage.delete, stored), robust=True)
@@ -181,16 +193,24 @@ def attachment_remove(*, attachment: Attachment, by: User):
 def dossier_precheck(dossier: Dossier) -> list[eligibility.Finding]:
     organisation_facts, dossier_facts, history = eligibility_inputs(dossier)
     return eligibility.check(
-        organisation=organisation_facts, dossier=dossier_facts, history=history,
-        cycle_number=dossier.cycle.number, deadline=timezone.localtime(dossier.cycle.application_deadline).date(),
+        organisation=organisation_facts,
+        dossier=dossier_facts,
+        history=history,
+        cycle_number=dossier.cycle.number,
+        deadline=timezone.localtime(dossier.cycle.application_deadline).date(),
     )
 
 
 def findings_to_json(findings) -> list[dict]:
     """Findings as stored on the dossier: the message in both languages, so the record never changes."""
     return [
-        {"code": f.code, "article": f.article, "outcome": str(f.outcome),
-         "zh": f.message_in("zh-hans"), "en": f.message_in("en")}
+        {
+            "code": f.code,
+            "article": f.article,
+            "outcome": str(f.outcome),
+            "zh": f.message_in("zh-hans"),
+            "en": f.message_in("en"),
+        }
         for f in findings
     ]
 
@@ -273,8 +293,15 @@ def dossier_transition(*, dossier: Dossier, to: str, by: User, data: dict | None
 
 @transaction.atomic
 def eligibility_decide(
-    *, dossier: Dossier, kind: str, by: User, articles=(), judgements=None, note: str = "",
-    correction_sections=(), correction_until=None,
+    *,
+    dossier: Dossier,
+    kind: str,
+    by: User,
+    articles=(),
+    judgements=None,
+    note: str = "",
+    correction_sections=(),
+    correction_until=None,
 ) -> EligibilityDecision:
     """The secretariat's decision: eligible, ineligible (with the articles) or a correction request (补正)."""
     dossier = Dossier.objects.select_for_update().select_related("cycle").get(pk=dossier.pk)
@@ -290,7 +317,12 @@ def eligibility_decide(
         dossier.correction_sections = list(correction_sections)
         dossier.correction_until = correction_until
     decision = EligibilityDecision.objects.create(
-        dossier=dossier, kind=kind, articles=list(articles), judgements=judgements or {}, note=note, decided_by=by,
+        dossier=dossier,
+        kind=kind,
+        articles=list(articles),
+        judgements=judgements or {},
+        note=note,
+        decided_by=by,
     )
     dossier.state = {
         EligibilityDecisionKind.ELIGIBLE: DossierState.ELIGIBLE,
@@ -299,8 +331,12 @@ def eligibility_decide(
     }[kind]
     dossier._history_user = by
     dossier.save()
-    audit_record(actor=by, action="dossier.eligibility_decided", obj=dossier,
-                 data={"decision": kind, "articles": list(articles), "note": note})
+    audit_record(
+        actor=by,
+        action="dossier.eligibility_decided",
+        obj=dossier,
+        data={"decision": kind, "articles": list(articles), "note": note},
+    )
     transaction.on_commit(partial(_enqueue_decision_mail, decision_id=decision.pk), robust=True)
     return decision
 

@@ -162,6 +162,10 @@ STORAGES = {
     },
 }
 NOTICE_ATTACHMENT_MAX_BYTES = env.int("NOTICE_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+DOSSIER_ATTACHMENT_MAX_BYTES = env.int("DOSSIER_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+DOSSIER_TOTAL_MAX_BYTES = env.int("DOSSIER_TOTAL_MAX_BYTES", default=200 * 1024 * 1024)
+# Uploads above this stream to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # E-mail: printed to the console unless an SMTP server is configured.
 EMAIL_BACKEND = env(

@@ -95,25 +95,39 @@ ROWS = [
     Row("admin:jsi18n", secretariat_only()),
     Row("admin:autocomplete", secretariat_only(403)),
     Row("admin:app_list", secretariat_only(), {"app_label": "core"}),
-    Row("admin:view_on_site", secretariat_only(302), lambda w: {"content_type_id": w["notice_ct"], "object_id": w["published"].pk}),
+    Row(
+        "admin:view_on_site",
+        secretariat_only(302),
+        lambda w: {"content_type_id": w["notice_ct"], "object_id": w["published"].pk},
+    ),
     Row("admin:<unnamed (?P<url>.*)$>", secretariat_only(404), path=lambda w: "/admin/no-such-page/"),
     Row(
         "admin:<unnamed <path:object_id>/>",
         secretariat_only(302),
         path=lambda w: f"/admin/core/cycle/{w['cycle'].pk}/",
     ),
-    Row("admin:core_cycle_advance", secretariat_only(302), lambda w: {"object_id": w["cycle"].pk}, method="post",
-        data={"to": "open"}),
+    Row(
+        "admin:core_cycle_advance",
+        secretariat_only(302),
+        lambda w: {"object_id": w["cycle"].pk},
+        method="post",
+        data={"to": "open"},
+    ),
 ]
 
 # Per admin model: which of its pages the secretariat may open. Everyone else is sent to the admin login.
 ADMIN_MODELS = {
-    "core.cycle": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403,
-                   "simple_history": 200},
-    "core.notice": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 200,
-                    "simple_history": 200},
-    "core.user": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403,
-                  "password_change": 200, "simple_history": 200},
+    "core.cycle": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403, "simple_history": 200},
+    "core.notice": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 200, "simple_history": 200},
+    "core.user": {
+        "changelist": 200,
+        "add": 200,
+        "change": 200,
+        "history": 200,
+        "delete": 403,
+        "password_change": 200,
+        "simple_history": 200,
+    },
     "core.auditevent": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
     # Groups are the roles: only a superuser manages them. Lockout records belong to the security admin.
     "auth.group": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
@@ -194,8 +208,12 @@ def world(db):
 
     def attach(notice):
         return NoticeAttachment.objects.create(
-            notice=notice, title="附件", file=SimpleUploadedFile("a.pdf", PDF), original_name="附件.pdf",
-            content_type="application/pdf", size=len(PDF),
+            notice=notice,
+            title="附件",
+            file=SimpleUploadedFile("a.pdf", PDF),
+            original_name="附件.pdf",
+            content_type="application/pdf",
+            size=len(PDF),
         )
 
     from django.contrib.contenttypes.models import ContentType
@@ -214,7 +232,9 @@ def world(db):
             "core.user": users["applicant"],
             "core.auditevent": audit,
             "auth.group": Group.objects.get(name="expert"),
-            "axes.accessattempt": AccessAttempt.objects.create(username="x", ip_address="10.0.0.1", failures_since_start=1),
+            "axes.accessattempt": AccessAttempt.objects.create(
+                username="x", ip_address="10.0.0.1", failures_since_start=1
+            ),
             "axes.accesslog": AccessLog.objects.create(username="x", ip_address="10.0.0.1"),
             "axes.accessfailurelog": AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1"),
         },
