@@ -15,9 +15,9 @@ from mayor_award.core.enums import CyclePhase, NoticeKind, NoticeState
 from mayor_award.core.models import Notice
 from tests.factories.core import PASSWORD, CycleFactory, NoticeFactory, UserFactory
 
-# serialized_rollback: live_server makes these tests transactional, and the flush after each one would
-# drop the role groups made by a data migration; they are restored from the serialized test database.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(serialized_rollback=True)]
+# live_server makes these tests transactional; the flush after each one empties every table, and the core's
+# post_migrate hook (mayor_award/core/reference_data.py) puts the role groups and the criteria back.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 SITE_TITLE = "漯河市市长质量奖"
 
