@@ -137,7 +137,7 @@ class OrganisationFacts:
 
 @dataclass(frozen=True)
 class YearResult:
-    """One financial (calendar) year of the self-assessment data; money in yuan, the rate in per cent.
+    """One financial (calendar) year of the self-assessment data; money in 10,000 yuan (万元), the rate in per cent.
 
     None means the figure was not given. A loss is a negative net profit.
     """
@@ -363,7 +363,7 @@ def _three_years(results: dict[int, YearResult], years: list[int], *, for_profit
 
 NO_LOSS_PASSES = _("No loss in %(years)s (Art. 8(3)).")
 NO_LOSS_FAILS = _("Loss in %(losses)s: a for-profit applicant may have no loss in the last three years (Art. 8(3)).")
-NO_LOSS_LOSS = _("%(year)s (net profit %(amount)s yuan)")
+NO_LOSS_LOSS = _("%(year)s (net profit %(amount)s × 10,000 yuan)")
 NO_LOSS_UNKNOWN = _("Net profit not given for %(years)s, so the absence of a loss cannot be confirmed (Art. 8(3)).")
 TOP_FIVE_MISSING = _(
     "No top-five rank for %(year)s is claimed: a for-profit applicant needs one of its quality level, operating "

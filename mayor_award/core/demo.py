@@ -6,8 +6,10 @@ idempotent: running the demo twice leaves the same data.
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -71,14 +73,20 @@ def core_cycles(context):
     context["cycle"] = _cycles(context["secretariat"])
 
 
+@functools.cache
+def _demo_password_hash():
+    # Hashing is slow on purpose; one hash serves every demo user (same password) and keeps the demo quick.
+    return make_password(DEMO_PASSWORD)
+
+
 def demo_user(username, name, role, *, staff=False):
     user, created = User.objects.get_or_create(username=username)
     user.name = name
     user.email = f"{username}@demo.luohe.example"
     user.is_staff = staff
     user.is_active = True
-    if created or not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
+    if created:
+        user.password = _demo_password_hash()
     user.save()
     user.groups.add(Group.objects.get(name=role))
     return user
