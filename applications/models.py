@@ -225,6 +225,8 @@ class EligibilityDecision(models.Model):
     articles = models.JSONField(_("articles not met"), default=list, blank=True)
     judgements = models.JSONField(_("checklist"), default=dict, blank=True)
     note = models.TextField(_("note to the applicant"), blank=True)
+    correction_sections = models.JSONField(_("sections reopened"), default=list, blank=True)
+    correction_until = models.DateTimeField(_("correction due by"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
 

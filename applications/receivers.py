@@ -42,7 +42,10 @@ def _numbers(queryset) -> tuple[int, str]:
     listed = str(LIST_SEPARATOR).join(number or "—" for number in numbers[:NUMBERS_LISTED])
     rest = len(numbers) - NUMBERS_LISTED
     if rest > 0:
-        listed = _("%(numbers)s and %(count)s more") % {"numbers": listed, "count": rest}
+        listed = ngettext("%(numbers)s and %(count)s more", "%(numbers)s and %(count)s more", rest) % {
+            "numbers": listed,
+            "count": rest,
+        }
     return len(numbers), listed
 
 

@@ -17,7 +17,16 @@ from mayor_award.core.services import audit_record
 
 from . import eligibility, sections
 from .enums import DossierSectionKey, DossierState, EligibilityDecisionKind
-from .models import Attachment, Dossier, DossierSection, EligibilityDecision, Invitation, Membership, Organisation
+from .models import (
+    Attachment,
+    Dossier,
+    DossierSection,
+    EligibilityDecision,
+    Invitation,
+    Membership,
+    MisconductFinding,
+    Organisation,
+)
 from .selectors import eligibility_inputs
 
 logger = logging.getLogger(__name__)
@@ -235,8 +244,7 @@ def dossier_submit(*, dossier: Dossier, by: User) -> Dossier:
         raise DossierError(
             _("The dossier is not complete yet: %(sections)s.") % {"sections": "、".join(str(m) for m in missing)}
         )
-    first_submission = dossier.number is None
-    if first_submission:
+    if dossier.number is None:
         dossier.sequence = _next_sequence(dossier.cycle)
         dossier.number = f"LH{dossier.cycle.year}-{dossier.sequence:03d}"
     findings = dossier_precheck(dossier)
@@ -246,6 +254,7 @@ def dossier_submit(*, dossier: Dossier, by: User) -> Dossier:
     dossier.submitted_at = timezone.now()
     dossier.correction_sections = []
     dossier.correction_until = None
+    dossier.receipt_pdf = ""  # a resubmission gets a new receipt; the old one must not be served meanwhile
     dossier._history_user = by
     dossier.save()
     audit_record(actor=by, action="dossier.submitted", obj=dossier, data={"number": dossier.number})
@@ -305,8 +314,13 @@ def eligibility_decide(
 ) -> EligibilityDecision:
     """The secretariat's decision: eligible, ineligible (with the articles) or a correction request (补正)."""
     dossier = Dossier.objects.select_for_update().select_related("cycle").get(pk=dossier.pk)
-    if dossier.state not in (DossierState.SUBMITTED, DossierState.ELIGIBLE, DossierState.INELIGIBLE):
-        raise DossierError(_("Only submitted dossiers can be decided."))
+    correction_lapsed = dossier.state == DossierState.CORRECTION and dossier.correction_until <= timezone.now()
+    if dossier.state not in (DossierState.SUBMITTED, DossierState.ELIGIBLE, DossierState.INELIGIBLE) and not (
+        correction_lapsed
+    ):
+        raise DossierError(
+            _("Only submitted dossiers, or dossiers whose correction period has passed, can be decided.")
+        )
     if dossier.cycle.phase != CyclePhase.ELIGIBILITY:
         raise DossierError(_("Eligibility is decided during the eligibility review phase."))
     if kind == EligibilityDecisionKind.INELIGIBLE and not articles:
@@ -323,6 +337,8 @@ def eligibility_decide(
         judgements=judgements or {},
         note=note,
         decided_by=by,
+        correction_sections=list(correction_sections) if kind == EligibilityDecisionKind.CORRECTION else [],
+        correction_until=correction_until if kind == EligibilityDecisionKind.CORRECTION else None,
     )
     dossier.state = {
         EligibilityDecisionKind.ELIGIBLE: DossierState.ELIGIBLE,
@@ -330,7 +346,7 @@ def eligibility_decide(
         EligibilityDecisionKind.CORRECTION: DossierState.CORRECTION,
     }[kind]
     dossier._history_user = by
-    dossier.save()
+    dossier.save(update_fields=["state", "correction_sections", "correction_until"])
     audit_record(
         actor=by,
         action="dossier.eligibility_decided",
@@ -339,6 +355,21 @@ def eligibility_decide(
     )
     transaction.on_commit(partial(_enqueue_decision_mail, decision_id=decision.pk), robust=True)
     return decision
+
+
+@transaction.atomic
+def misconduct_record(*, finding: MisconductFinding, by: User) -> MisconductFinding:
+    """Record fraud or another violation in the award's review (Art. 9(5)); it bars the next three cycles."""
+    finding.recorded_by = by
+    finding.full_clean()
+    finding.save()
+    audit_record(
+        actor=by,
+        action="misconduct.recorded",
+        obj=finding,
+        data={"organisation": finding.organisation_id, "cycle": finding.cycle_id},
+    )
+    return finding
 
 
 def _enqueue_decision_mail(*, decision_id: int):

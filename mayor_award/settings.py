@@ -208,10 +208,22 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 # The sweeper publishes every notice that is due; its period is the worst-case publication delay.
 NOTICE_SWEEP_SECONDS = env.float("NOTICE_SWEEP_SECONDS", default=60.0)
+# Receipts and decision e-mails whose task never reached the queue are sent by these sweepers.
+MAIL_SWEEP_SECONDS = env.float("MAIL_SWEEP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "publish-due-notices": {
         "task": "mayor_award.core.tasks.task_publish_due_notices",
         "schedule": NOTICE_SWEEP_SECONDS,
+    },
+    "send-pending-receipts": {
+        "task": "applications.tasks.task_send_pending_receipts",
+        "schedule": MAIL_SWEEP_SECONDS,
+        "options": {"expires": MAIL_SWEEP_SECONDS},
+    },
+    "send-pending-decision-mails": {
+        "task": "applications.tasks.task_send_pending_decision_mails",
+        "schedule": MAIL_SWEEP_SECONDS,
+        "options": {"expires": MAIL_SWEEP_SECONDS},
     },
 }
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_mixins import NoHistoryRevertMixin
 from .enums import CyclePhase, NoticeState
 from .forms import NoticeAdminForm, NoticeAttachmentForm
 from .models import AuditEvent, Cycle, Notice, NoticeAttachment, User
@@ -23,7 +24,7 @@ admin.site.index_title = gettext_lazy("Secretariat")
 
 
 @admin.register(Cycle)
-class CycleAdmin(SimpleHistoryAdmin):
+class CycleAdmin(NoHistoryRevertMixin, SimpleHistoryAdmin):
     list_display = ["number", "title", "year", "phase", "application_deadline"]
     list_filter = ["phase"]
     readonly_fields = ["phase", "phase_changed_at"]
@@ -39,8 +40,14 @@ class CycleAdmin(SimpleHistoryAdmin):
             {
                 "fields": [
                     "criteria",
-                    "award_quota", "prize_amount", "panel_min_size", "publicity_min_days",
-                    "onsite_score_weight", "slate_ratio", "pass_ratio", "quorum_ratio",
+                    "award_quota",
+                    "prize_amount",
+                    "panel_min_size",
+                    "publicity_min_days",
+                    "onsite_score_weight",
+                    "slate_ratio",
+                    "pass_ratio",
+                    "quorum_ratio",
                 ]
             },
         ),
@@ -121,7 +128,7 @@ class NoticeAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Notice)
-class NoticeAdmin(SimpleHistoryAdmin):
+class NoticeAdmin(NoHistoryRevertMixin, SimpleHistoryAdmin):
     form = NoticeAdminForm
     inlines = [NoticeAttachmentInline]
     list_display = ["title", "kind", "state", "publish_at", "published_at"]
@@ -169,7 +176,7 @@ class NoticeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(NoHistoryRevertMixin, DjangoUserAdmin, SimpleHistoryAdmin):
     list_display = ["username", "name", "email", "phone", "is_active", "is_staff"]
     list_filter = ["groups", "is_active", "is_staff"]
     search_fields = ["username", "name", "email", "phone"]

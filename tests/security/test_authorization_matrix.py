@@ -5,6 +5,7 @@ admin fails test_every_admin_model_has_a_row. Expected values: a status code, or
 a login page.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,14 +15,24 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
+from django.utils import timezone
+from stdnum.cn import uscc
 
+from applications import services as application_services
+from applications.models import EligibilityDecision, Invitation, Membership, MisconductFinding, Organisation
 from mayor_award.core import services
 from mayor_award.core.models import NoticeAttachment
 from tests.factories.core import CycleFactory, NoticeFactory, UserFactory
 
-ROLES = ("anonymous", "applicant", "expert", "panel_leader", "committee", "secretariat")
+# "applicant" works for the organisation that owns the world's dossier; "other_applicant" for another one.
+ROLES = ("anonymous", "applicant", "other_applicant", "expert", "panel_leader", "committee", "secretariat")
 LOGIN = "login"
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def credit_code(serial: str) -> str:
+    body = "91411100" + serial
+    return body + uscc.calc_check_digit(body)
 
 
 def everyone(expected):
@@ -30,6 +41,16 @@ def everyone(expected):
 
 def signed_in(expected, anonymous=LOGIN):
     return {**everyone(expected), "anonymous": anonymous}
+
+
+def own_organisation(expected=200, other=404, staff=403):
+    """Portal pages of one dossier: its organisation, then everyone else."""
+    return {
+        **everyone(staff),
+        "anonymous": LOGIN,
+        "applicant": expected,
+        "other_applicant": other,
+    }
 
 
 def secretariat_only(expected=200, others=LOGIN):
@@ -76,6 +97,34 @@ ROWS = [
         lambda w: {"notice_pk": w["published"].pk, "pk": w["draft_file"].pk},
         variant="mismatched",
     ),
+    Row("applications:register", {**everyone(302), "anonymous": 200}),
+    Row("applications:confirm-email", everyone(400), {"uidb64": "MQ", "token": "not-a-token"}),
+    Row("applications:accept-invitation", everyone(200), lambda w: {"token": w["invitation"].token}),
+    Row("applications:dashboard", {**own_organisation(), "other_applicant": 200}),
+    Row(
+        "applications:invite",
+        {**own_organisation(302), "other_applicant": 302},
+        method="post",
+        data={"email": "colleague@example.com"},
+    ),
+    Row("applications:dossier-start", {**own_organisation(302), "other_applicant": 302}, method="post"),
+    Row("applications:dossier", own_organisation(), lambda w: {"pk": w["dossier"].pk}),
+    Row("applications:section", own_organisation(), lambda w: {"pk": w["dossier"].pk, "key": "basics"}),
+    Row("applications:attachments", own_organisation(), lambda w: {"pk": w["dossier"].pk}),
+    Row(
+        "applications:attachment-delete",
+        own_organisation(302),
+        method="post",
+        kwargs=lambda w: {"pk": w["dossier"].pk, "attachment_pk": w["dossier_file"].pk},
+    ),
+    Row(
+        "applications:attachment",
+        {**own_organisation(), **dict.fromkeys(("expert", "panel_leader", "committee"), 404), "secretariat": 200},
+        lambda w: {"dossier_pk": w["dossier"].pk, "pk": w["dossier_file"].pk},
+    ),
+    Row("applications:submit", own_organisation(), lambda w: {"pk": w["dossier"].pk}),
+    Row("applications:withdraw", own_organisation(), lambda w: {"pk": w["dossier"].pk}),
+    Row("applications:receipt", own_organisation(404), lambda w: {"pk": w["dossier"].pk}),
     Row("login", everyone(200)),
     Row("logout", everyone(302), method="post"),
     Row("logout", signed_in(405), variant="get"),
@@ -113,6 +162,13 @@ ROWS = [
         method="post",
         data={"to": "open"},
     ),
+    Row(
+        "admin:applications_dossier_decide",
+        secretariat_only(302),
+        lambda w: {"object_id": w["dossier"].pk},
+        method="post",
+        data={"kind": "eligible"},
+    ),
 ]
 
 # Per admin model: which of its pages the secretariat may open. Everyone else is sent to the admin login.
@@ -129,6 +185,26 @@ ADMIN_MODELS = {
         "simple_history": 200,
     },
     "core.auditevent": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
+    "applications.organisation": {
+        "changelist": 200,
+        "add": 403,
+        "change": 200,
+        "history": 200,
+        "delete": 403,
+        "simple_history": 200,
+    },
+    "applications.dossier": {
+        "changelist": 200,
+        "add": 403,
+        "change": 200,
+        "history": 200,
+        "delete": 403,
+        "simple_history": 200,
+    },
+    "applications.membership": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
+    "applications.invitation": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
+    "applications.eligibilitydecision": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
+    "applications.misconductfinding": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403},
     # Groups are the roles: only a superuser manages them. Lockout records belong to the security admin.
     "auth.group": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
     "axes.accessattempt": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
@@ -196,12 +272,58 @@ def world(db):
     users = {
         "anonymous": None,
         "applicant": UserFactory(username="matrix-applicant", roles=["applicant"]),
+        "other_applicant": UserFactory(username="matrix-other-applicant", roles=["applicant"]),
         "expert": UserFactory(username="matrix-expert", roles=["expert"]),
         "panel_leader": UserFactory(username="matrix-leader", roles=["expert"]),
         "committee": UserFactory(username="matrix-committee", roles=["committee"]),
         "secretariat": secretariat,
     }
     cycle = CycleFactory(number=1, year=2020)
+    open_cycle = CycleFactory(
+        number=2, year=2022, phase="open", application_deadline=timezone.now() + dt.timedelta(days=30)
+    )
+    organisation = Organisation.objects.create(
+        name="甲公司",
+        credit_code=credit_code("000000001"),
+        kind="for_profit",
+        legal_form="enterprise",
+        registered_in_luohe_since=dt.date(2010, 1, 1),
+        registration_area="yuanhui",
+        industry_section="C",
+        address="漯河",
+        legal_representative="甲",
+        contact_name="甲",
+        contact_phone="1",
+        contact_email="a@example.com",
+    )
+    other = Organisation.objects.create(
+        name="乙公司",
+        credit_code=credit_code("000000002"),
+        kind="for_profit",
+        legal_form="enterprise",
+        registered_in_luohe_since=dt.date(2010, 1, 1),
+        registration_area="yuanhui",
+        industry_section="C",
+        address="漯河",
+        legal_representative="乙",
+        contact_name="乙",
+        contact_phone="1",
+        contact_email="b@example.com",
+    )
+    Membership.objects.create(user=users["applicant"], organisation=organisation)
+    Membership.objects.create(user=users["other_applicant"], organisation=other)
+    dossier = application_services.dossier_start(cycle=open_cycle, organisation=organisation, by=users["applicant"])
+    dossier_file = application_services.attachment_add(
+        dossier=dossier,
+        purpose="business_licence",
+        title="营业执照",
+        upload=SimpleUploadedFile("执照.pdf", PDF),
+        kind="pdf",
+        by=users["applicant"],
+    )
+    invitation = Invitation.objects.create(
+        organisation=organisation, email="new@example.com", invited_by=users["applicant"]
+    )
     published = NoticeFactory(cycle=cycle, published=True)
     draft = NoticeFactory(cycle=cycle)
     audit = services.audit_record(actor=secretariat, action="test.matrix", obj=cycle)
@@ -220,6 +342,9 @@ def world(db):
 
     return {
         "users": users,
+        "dossier": dossier,
+        "dossier_file": dossier_file,
+        "invitation": invitation,
         "cycle": cycle,
         "published": published,
         "draft": draft,
@@ -232,6 +357,16 @@ def world(db):
             "core.user": users["applicant"],
             "core.auditevent": audit,
             "auth.group": Group.objects.get(name="expert"),
+            "applications.organisation": organisation,
+            "applications.dossier": dossier,
+            "applications.membership": Membership.objects.get(user=users["applicant"]),
+            "applications.invitation": invitation,
+            "applications.eligibilitydecision": EligibilityDecision.objects.create(
+                dossier=dossier, kind="eligible", decided_by=secretariat
+            ),
+            "applications.misconductfinding": MisconductFinding.objects.create(
+                organisation=other, cycle=cycle, description="伪造材料", recorded_by=secretariat
+            ),
             "axes.accessattempt": AccessAttempt.objects.create(
                 username="x", ip_address="10.0.0.1", failures_since_start=1
             ),
