@@ -321,8 +321,8 @@ def test_no_loss_a_loss_in_one_of_three_years_fails_naming_year_and_amount():
 
     assert finding.outcome == Outcome.FAIL
     assert english(finding) == (
-        "Loss in 2023 (net profit -1,500,000.00 × 10,000 yuan): a for-profit applicant may have no loss in the last three "
-        "years (Art. 8(3))."
+        "Loss in 2023 (net profit -1,500,000.00 × 10,000 yuan): a for-profit applicant may have no loss in the "
+        "last three years (Art. 8(3))."
     )
 
 
