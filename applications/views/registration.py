@@ -20,6 +20,7 @@ from mayor_award.core.models import User
 from .. import services
 from ..forms import InvitationAcceptForm, OrganisationRegistrationForm
 from ..models import Invitation
+from ..selectors import organisation_for_user
 
 
 class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
@@ -53,8 +54,8 @@ def send_confirmation(request, user):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def register(request):
-    if request.user.is_authenticated:
-        return redirect("applications:dashboard")
+    if request.user.is_authenticated:  # already somebody: applicants go to their portal, others home
+        return redirect("applications:dashboard" if organisation_for_user(request.user) else "home")
     form = OrganisationRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -71,10 +71,39 @@ def validate_upload(upload, *, allowed: tuple[str, ...], max_bytes: int) -> str:
             code="too_large",
         )
     kind = sniff_kind(upload)
-    if kind not in allowed:
+    if kind not in allowed or not _intact(upload, kind):
         raise ValidationError(
             _("This file is not a real %(kinds)s file. Please upload one of these kinds."),
             params={"kinds": "、".join(KIND_LABELS[k] for k in allowed)},
             code="wrong_kind",
         )
     return kind
+
+
+MAX_IMAGE_PIXELS = 50_000_000  # a scanned A3 page at 600 dpi is about 35 million pixels
+
+
+def _intact(upload, kind: str) -> bool:
+    """More than the first bytes: an image must decode within a sane size, a PDF must end like one."""
+    try:
+        if kind in ("png", "jpeg"):
+            return _image_intact(upload)
+        if kind == "pdf":
+            upload.seek(max(0, upload.size - 2048))
+            return b"%%EOF" in upload.read()
+        return True
+    finally:
+        upload.seek(0)
+
+
+def _image_intact(upload) -> bool:
+    from PIL import Image  # Pillow comes with WeasyPrint; imported here to keep start-up light
+
+    try:
+        with Image.open(upload) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:  # a decompression bomb, refused before decoding
+                return False
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    return True

@@ -86,3 +86,42 @@ def test_admin_audit_changelist_queries_fixed(client, secretariat, django_assert
         response = client.get(reverse("admin:core_auditevent_changelist"))
 
     assert response.context["cl"].result_count == item_count
+
+
+@pytest.fixture
+def organisation_dossiers():
+    """`make(count)`: one organisation's dossiers in `count` consecutive cycles, and its applicant user."""
+    from tests.factories.applications import DossierFactory, MembershipFactory, OrganisationFactory
+
+    organisation = OrganisationFactory()
+    member = MembershipFactory(organisation=organisation)
+
+    def make(count):
+        for number in range(1, count + 1):
+            DossierFactory(organisation=organisation, cycle=CycleFactory(number=number), submitted=True)
+        return member.user
+
+    return make
+
+
+@pytest.mark.parametrize("item_count", ITEM_COUNTS)
+def test_applicant_dashboard_queries_fixed(client, organisation_dossiers, django_assert_num_queries, item_count):
+    client.force_login(organisation_dossiers(item_count))
+
+    with django_assert_num_queries(13):
+        response = client.get(reverse("applications:dashboard"))
+
+    assert len(response.context["dossiers"]) == item_count
+
+
+@pytest.mark.parametrize("item_count", ITEM_COUNTS)
+def test_admin_dossier_changelist_queries_fixed(
+    client, secretariat, organisation_dossiers, django_assert_num_queries, item_count
+):
+    organisation_dossiers(item_count)
+    client.force_login(secretariat)
+
+    with django_assert_num_queries(14):
+        response = client.get(reverse("admin:applications_dossier_changelist"))
+
+    assert response.context["cl"].result_count == item_count
