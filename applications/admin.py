@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from mayor_award.core.admin_mixins import NoHistoryRevertMixin
+from mayor_award.core.articles import article_label
 from mayor_award.core.enums import CyclePhase
 
 from . import eligibility, services
@@ -54,8 +55,13 @@ def _join(items) -> str:
     return str(LIST_SEPARATOR).join(str(item) for item in items)
 
 
+def _judgement_label(code: str) -> str:
+    """A checklist item by its article, e.g. "9(1)-declaration" → “Art. 9(1)”, never the raw code."""
+    return _article_label(code.split("-", 1)[0])
+
+
 def _article_label(article: str) -> str:
-    return _("Art. %(article)s") % {"article": article}
+    return article_label(article)
 
 
 class ReadOnlyAdminMixin:
@@ -121,6 +127,9 @@ FIELD_LABELS = {
     "items": gettext_lazy("self-assessment items"),
     "narrative": gettext_lazy("narrative"),
     "percent": gettext_lazy("score (per cent)"),
+    "certificates": gettext_lazy("management-system certificates"),
+    "licences": gettext_lazy("licences and permits held"),
+    "awards": gettext_lazy("national or provincial quality awards received"),
 }
 VALUE_LABELS = {
     "kind": dict(OrganisationKind.choices),
@@ -449,7 +458,7 @@ class DossierAdmin(NoHistoryRevertMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin)
         for decision in decisions:
             decision.articles_display = _join(_article_label(article) for article in decision.articles)
             decision.judgements_display = [
-                (code, _("Yes, confirmed") if answer else _("No, rejected"))
+                (_judgement_label(code), _("Yes, confirmed") if answer else _("No, rejected"))
                 for code, answer in decision.judgements.items()
             ]
         can_decide = self.has_decide_permission(request, dossier)
@@ -457,9 +466,10 @@ class DossierAdmin(NoHistoryRevertMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin)
         return {
             "findings": findings,
             "findings_failed_articles": _join(_article_label(a) for a in eligibility.failed_articles(findings)),
-            "sections": [
+            "sections": [  # the attachments are listed on their own below
                 {"row": row, "label": row.get_key_display(), "entries": section_entries(row.data)}
                 for row in section_rows
+                if row.key != DossierSectionKey.ATTACHMENTS
             ],
             "attachments": attachments,
             "decisions": decisions,
@@ -560,7 +570,8 @@ class EligibilityDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def judgements_display(self, obj):
         return (
             _join(
-                f"{code}: {_('Yes, confirmed') if answer else _('No, rejected')}"
+                _("%(label)s: %(answer)s")
+                % {"label": _judgement_label(code), "answer": _("Yes, confirmed") if answer else _("No, rejected")}
                 for code, answer in obj.judgements.items()
             )
             or "—"

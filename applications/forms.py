@@ -269,7 +269,7 @@ class SelfAssessmentForm(SectionForm):
             self.fields[f"n_{item.code}"] = forms.CharField(
                 label=f"{item.code} {item.name}",
                 required=False,
-                widget=forms.Textarea(attrs={"rows": 4}),
+                widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
             )
             self.fields[f"p_{item.code}"] = forms.IntegerField(
                 label=_("self-assessed %"),

@@ -125,12 +125,21 @@ def section_is_editable(dossier: Dossier, key: str, now=None) -> bool:
     return False
 
 
-def _refuse_unless_editable(dossier: Dossier, key: str):
+def editing_refusal(dossier: Dossier, key: str) -> str | None:
+    """Why the section cannot be changed now, in the user's language; None when it can."""
     if section_is_editable(dossier, key):
-        return
-    if dossier.state in DossierState.editable() and timezone.now() >= dossier.cycle.application_deadline:
-        raise DossierError(_("The application deadline has passed: the dossier can no longer be changed."))
-    raise DossierError(_("This part of the dossier cannot be changed now."))
+        return None
+    if dossier.state == DossierState.DRAFT and timezone.now() >= dossier.cycle.application_deadline:
+        return _("The application deadline has passed: the dossier can no longer be changed.")
+    if dossier.state == DossierState.CORRECTION and key in dossier.correction_sections:
+        return _("The correction period has ended: the dossier can no longer be changed.")
+    return _("This part of the dossier cannot be changed now.")
+
+
+def _refuse_unless_editable(dossier: Dossier, key: str):
+    refusal = editing_refusal(dossier, key)
+    if refusal:
+        raise DossierError(refusal)
 
 
 @transaction.atomic

@@ -7,6 +7,8 @@ import subprocess
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.signals import request_finished
+from django.db import close_old_connections
 
 from mayor_award.celery import app as celery_app
 from tests.factories.core import UserFactory
@@ -42,6 +44,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_test_connection_open_on_response_close():
+    """Closing a response (to close a downloaded file) sends request_finished, whose close_old_connections
+    would close the test's database connection in the middle of its transaction; the test client itself
+    detaches it around each request, and so do the tests around response.close()."""
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)

@@ -169,9 +169,12 @@ def section_edit(request, pk, key):
         raise Http404
     dossier = _own_dossier(request, pk)
     section = get_object_or_404(DossierSection, dossier=dossier, key=key)
-    editable = services.section_is_editable(dossier, key)
+    refusal = services.editing_refusal(dossier, key)
     initial = {**SECTION_FORMS[key].initial_from(section.data), "version": section.version}
-    if request.method == "POST" and editable:
+    if request.method == "POST" and refusal:
+        messages.error(request, refusal)  # nothing is saved, and the applicant is told why
+        return redirect("applications:section", pk=dossier.pk, key=key)
+    if request.method == "POST":
         form = _section_form(key, dossier, request.POST, initial=initial)
         if form.is_valid():
             data = {name: value for name, value in form.cleaned_data.items() if name != "version"}
@@ -179,19 +182,17 @@ def section_edit(request, pk, key):
                 services.section_save(
                     dossier=dossier, key=key, data=data, version=form.cleaned_data["version"], by=request.user
                 )
-            except services.SectionChanged as error:
+            except services.DossierError as error:  # SectionChanged included: the page shows the saved version
                 messages.error(request, str(error))
                 return redirect("applications:section", pk=dossier.pk, key=key)
-            except services.DossierError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("Saved as a draft."))
-                return redirect("applications:section", pk=dossier.pk, key=key)
+            messages.success(request, _("Saved as a draft."))
+            return redirect("applications:section", pk=dossier.pk, key=key)
     else:
         form = _section_form(key, dossier, initial=initial)
-        if not editable:
+        if refusal:
             for field in form.fields.values():
                 field.disabled = True
+    editable = refusal is None
     return render(
         request,
         f"applications/portal/section_{key}.html",
@@ -211,11 +212,15 @@ def section_edit(request, pk, key):
 def attachments(request, pk):
     dossier = _own_dossier(request, pk)
     used = dossier.attachments.aggregate(total=Sum("size"))["total"] or 0
-    editable = services.section_is_editable(dossier, DossierSectionKey.ATTACHMENTS)
+    refusal = services.editing_refusal(dossier, DossierSectionKey.ATTACHMENTS)
+    editable = refusal is None
+    if request.method == "POST" and refusal:
+        messages.error(request, refusal)
+        return redirect("applications:attachments", pk=dossier.pk)
     form = AttachmentForm(
         request.POST or None, request.FILES or None, space_left=settings.DOSSIER_TOTAL_MAX_BYTES - used
     )
-    if request.method == "POST" and editable and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             services.attachment_add(
                 dossier=dossier,

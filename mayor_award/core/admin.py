@@ -53,11 +53,10 @@ class CycleAdmin(NoHistoryRevertMixin, SimpleHistoryAdmin):
         ),
     ]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.phase != CyclePhase.DRAFT:
-            # Once the cycle is announced, its rules are public and fixed.
-            return [f.name for f in Cycle._meta.fields if f.name not in ("id", "created_at")]
-        return self.readonly_fields
+    def has_change_permission(self, request, obj=None):
+        # Once the cycle has left its draft, its rules are public and fixed: the page only shows them
+        # (the phase moves on through the advance button, not through this form).
+        return super().has_change_permission(request, obj) and (obj is None or obj.phase == CyclePhase.DRAFT)
 
     def save_model(self, request, obj, form, change):
         services.cycle_save(cycle=obj, by=request.user)

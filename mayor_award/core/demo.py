@@ -80,13 +80,12 @@ def _demo_password_hash():
 
 
 def demo_user(username, name, role, *, staff=False):
-    user, created = User.objects.get_or_create(username=username)
+    user, _created = User.objects.get_or_create(username=username)
     user.name = name
     user.email = f"{username}@demo.luohe.example"
     user.is_staff = staff
     user.is_active = True
-    if created:
-        user.password = _demo_password_hash()
+    user.password = _demo_password_hash()  # a changed demo password is restored, without slow checks
     user.save()
     user.groups.add(Group.objects.get(name=role))
     return user

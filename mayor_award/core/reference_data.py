@@ -22,7 +22,10 @@ def ensure_first_criteria(Criteria, CriteriaCategory, CriteriaItem, ScoringBand)
         return existing
     return import_edition(
         load_edition(filename),
-        Criteria=Criteria, CriteriaCategory=CriteriaCategory, CriteriaItem=CriteriaItem, ScoringBand=ScoringBand,
+        Criteria=Criteria,
+        CriteriaCategory=CriteriaCategory,
+        CriteriaItem=CriteriaItem,
+        ScoringBand=ScoringBand,
         version=version,
     )
 

@@ -45,9 +45,7 @@ def cycle_advance(*, cycle: Cycle, to: str, by) -> Cycle:
         current=from_phase, target=to, announcement_published=announcement_published
     )
     if not reasons:
-        for _receiver, response in cycle_phase_exit.send(
-            sender=Cycle, cycle=cycle, from_phase=from_phase, to_phase=to
-        ):
+        for _receiver, response in cycle_phase_exit.send(sender=Cycle, cycle=cycle, from_phase=from_phase, to_phase=to):
             reasons.extend(response or [])
     if reasons:
         raise CycleTransitionRefused(reasons)

@@ -7,8 +7,9 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="mayor_award.core.tasks.task_publish_notice", autoretry_for=(Exception,),
-             retry_backoff=True, max_retries=5)
+@shared_task(
+    name="mayor_award.core.tasks.task_publish_notice", autoretry_for=(Exception,), retry_backoff=True, max_retries=5
+)
 def task_publish_notice(*, notice_id: int) -> bool:
     from .services import notice_publish
 

@@ -20,6 +20,7 @@ from applications.models import (
     Membership,
     MisconductFinding,
 )
+from mayor_award.core.articles import article_label
 from mayor_award.core.enums import CyclePhase
 from mayor_award.core.models import AuditEvent
 from tests.factories.applications import AttachmentFactory, DossierFactory, MembershipFactory, OrganisationFactory
@@ -252,7 +253,7 @@ def test_change_page_shows_the_decision_history(secretariat_client, secretariat,
     history = html.split('id="eligibility-decisions"')[1].split("</fieldset>")[0]
 
     assert "注册年限不足" in history
-    assert "9(1)-declaration" in history
+    assert "第九条第一项" in history
     assert secretariat.name in history
 
 
@@ -330,7 +331,7 @@ def test_decide_eligible_refused_when_an_article_fails(secretariat_client, cycle
 
     [(level, text)] = messages_of(response)
     assert level == message_levels.ERROR
-    assert ("8(1)" if findings is FAILING_FINDINGS else "9(2)") in text
+    assert article_label("8(1)" if findings is FAILING_FINDINGS else "9(2)", "zh-hans") in text
     assert Dossier.objects.get(pk=dossier.pk).state == DossierState.SUBMITTED
     assert not EligibilityDecision.objects.exists()
     assert not AuditEvent.objects.filter(action="dossier.eligibility_decided").exists()
@@ -554,9 +555,7 @@ def test_history_version_page_cannot_revert_a_dossier(secretariat_client, dossie
     url = reverse("admin:applications_dossier_simple_history", args=[dossier.pk, version.history_id])
 
     assert secretariat_client.get(reverse("admin:applications_dossier_history", args=[dossier.pk])).status_code == 200
-    download = secretariat_client.get(url)
-    download.close()
-    assert download.status_code == 200
+    assert secretariat_client.get(url).status_code == 200
     response = secretariat_client.post(url, {})
 
     assert response.status_code == 405

@@ -1,4 +1,4 @@
-"""The demonstration loader: one login per role, four cycles, the fourth open; safe to run twice."""
+"""The demonstration loader: one login per role, four cycles, the fourth under eligibility review; safe twice."""
 
 import io
 
@@ -35,7 +35,7 @@ def seeded(settings):
 
 
 def test_seed_demo_creates_one_user_per_demo_login(seeded):
-    assert counts() == {"users": 62, "cycles": 4, "notices": 2, "phase changes": 1}
+    assert counts() == {"users": 62, "cycles": 4, "notices": 2, "phase changes": 2}
 
 
 def test_seed_demo_twice_gives_the_same_counts(seeded):
@@ -70,10 +70,10 @@ def test_seed_demo_restores_a_changed_demo_password(seeded, settings):
     assert User.objects.get(username="expert01").check_password(DEMO_PASSWORD)
 
 
-def test_seed_demo_cycle_4_is_open_with_a_published_announcement(seeded):
+def test_seed_demo_cycle_4_is_under_eligibility_review_with_a_published_announcement(seeded):
     cycle = Cycle.objects.get(number=4)
 
-    assert (cycle.year, cycle.phase) == (2026, CyclePhase.OPEN)
+    assert (cycle.year, cycle.phase) == (2026, CyclePhase.ELIGIBILITY)
     assert list(cycle.notices.filter(kind=NoticeKind.CYCLE_ANNOUNCEMENT).values_list("state", flat=True)) == [
         NoticeState.PUBLISHED
     ]
@@ -87,7 +87,7 @@ def test_seed_demo_cycles_follow_the_numbering_rules(seeded):
         (1, 2020, CyclePhase.CLOSED),
         (2, 2022, CyclePhase.CLOSED),
         (3, 2024, CyclePhase.CLOSED),
-        (4, 2026, CyclePhase.OPEN),
+        (4, 2026, CyclePhase.ELIGIBILITY),
     ]
 
 
@@ -105,4 +105,4 @@ def test_seed_demo_with_debug_off_and_force_runs(settings):
 
     seed(force=True)
 
-    assert Cycle.objects.get(number=4).phase == CyclePhase.OPEN
+    assert Cycle.objects.get(number=4).phase == CyclePhase.ELIGIBILITY

@@ -58,7 +58,7 @@ def panel_veto():
 
 
 def test_cycle_advance_moves_one_step(secretariat):
-    cycle = CycleFactory(phase=CyclePhase.OPEN)
+    cycle = CycleFactory(phase=CyclePhase.OPEN, application_deadline=timezone.now() - dt.timedelta(days=1))
 
     result = services.cycle_advance(cycle=cycle, to=CyclePhase.ELIGIBILITY, by=secretariat)
 
@@ -69,7 +69,7 @@ def test_cycle_advance_moves_one_step(secretariat):
 
 
 def test_cycle_advance_records_an_audit_event(secretariat):
-    cycle = CycleFactory(phase=CyclePhase.OPEN)
+    cycle = CycleFactory(phase=CyclePhase.OPEN, application_deadline=timezone.now() - dt.timedelta(days=1))
 
     services.cycle_advance(cycle=cycle, to=CyclePhase.ELIGIBILITY, by=secretariat)
 
@@ -84,7 +84,7 @@ def test_cycle_advance_records_an_audit_event(secretariat):
 
 
 def test_cycle_advance_writes_history_with_the_user(secretariat):
-    cycle = CycleFactory(phase=CyclePhase.OPEN)
+    cycle = CycleFactory(phase=CyclePhase.OPEN, application_deadline=timezone.now() - dt.timedelta(days=1))
 
     services.cycle_advance(cycle=cycle, to=CyclePhase.ELIGIBILITY, by=secretariat)
 
@@ -93,7 +93,7 @@ def test_cycle_advance_writes_history_with_the_user(secretariat):
 
 
 def test_cycle_advance_skipping_a_phase_refused(secretariat):
-    cycle = CycleFactory(phase=CyclePhase.OPEN)
+    cycle = CycleFactory(phase=CyclePhase.OPEN, application_deadline=timezone.now() - dt.timedelta(days=1))
 
     with pytest.raises(services.CycleTransitionRefused) as excinfo:
         services.cycle_advance(cycle=cycle, to=CyclePhase.MATERIAL_REVIEW, by=secretariat)
@@ -196,7 +196,7 @@ def test_cycle_advance_receiver_returning_none_lets_it_go(secretariat):
 
 
 def test_cycle_advance_phase_entered_sent_after_commit(secretariat, phase_entered, django_capture_on_commit_callbacks):
-    cycle = CycleFactory(phase=CyclePhase.OPEN)
+    cycle = CycleFactory(phase=CyclePhase.OPEN, application_deadline=timezone.now() - dt.timedelta(days=1))
 
     with django_capture_on_commit_callbacks(execute=True):
         services.cycle_advance(cycle=cycle, to=CyclePhase.ELIGIBILITY, by=secretariat)
@@ -206,7 +206,7 @@ def test_cycle_advance_phase_entered_sent_after_commit(secretariat, phase_entere
 
 
 def test_cycle_advance_refused_sends_no_phase_entered(secretariat, phase_entered, django_capture_on_commit_callbacks):
-    cycle = CycleFactory(phase=CyclePhase.OPEN)
+    cycle = CycleFactory(phase=CyclePhase.OPEN, application_deadline=timezone.now() - dt.timedelta(days=1))
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.CycleTransitionRefused):
         services.cycle_advance(cycle=cycle, to=CyclePhase.CLOSED, by=secretariat)

@@ -392,7 +392,7 @@ def test_authorization_matrix(client, world, row, role):
     expected = row.expected[role]
 
     response = getattr(client, row.method)(url, row.data)
-    response.close()
+    response.close()  # closes a downloaded file
 
     if expected == LOGIN:
         assert response.status_code == 302, (url, response.status_code)

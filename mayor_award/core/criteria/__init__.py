@@ -27,21 +27,37 @@ def import_edition(data: dict, *, Criteria, CriteriaCategory, CriteriaItem, Scor
     )
     for position, category in enumerate(data["categories"]):
         row = CriteriaCategory.objects.create(
-            criteria=criteria, code=category["code"], name_zh=category["name_zh"], name_en=category["name_en"],
-            points=category["points"], kind=category["kind"], position=position,
+            criteria=criteria,
+            code=category["code"],
+            name_zh=category["name_zh"],
+            name_en=category["name_en"],
+            points=category["points"],
+            kind=category["kind"],
+            position=position,
         )
         CriteriaItem.objects.bulk_create(
             CriteriaItem(
-                category=row, code=item["code"], name_zh=item["name_zh"], name_en=item["name_en"],
-                points=item["points"], kind=item["kind"], scope_en=item.get("scope_en", ""), position=index,
+                category=row,
+                code=item["code"],
+                name_zh=item["name_zh"],
+                name_en=item["name_en"],
+                points=item["points"],
+                kind=item["kind"],
+                scope_en=item.get("scope_en", ""),
+                position=index,
             )
             for index, item in enumerate(category["items"])
         )
     for kind in ("process", "results"):
         ScoringBand.objects.bulk_create(
             ScoringBand(
-                criteria=criteria, kind=kind, band=band["band"], min_percent=band["range_pct"][0],
-                max_percent=band["range_pct"][1], allowed_percents=band["allowed_pct"], text_zh=band["zh"],
+                criteria=criteria,
+                kind=kind,
+                band=band["band"],
+                min_percent=band["range_pct"][0],
+                max_percent=band["range_pct"][1],
+                allowed_percents=band["allowed_pct"],
+                text_zh=band["zh"],
                 text_en=band["en"],
             )
             for band in data["scoring"][f"{kind}_bands"]

@@ -40,35 +40,56 @@ class Cycle(models.Model):
         _("number of awards"), default=lifecycle.DEFAULT_AWARD_QUOTA, help_text=_("About five (Art. 4).")
     )
     prize_amount = models.DecimalField(
-        _("prize (yuan)"), max_digits=12, decimal_places=2, default=lifecycle.DEFAULT_PRIZE_YUAN,
+        _("prize (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        default=lifecycle.DEFAULT_PRIZE_YUAN,
         validators=[MinValueValidator(0)],
     )
     panel_min_size = models.PositiveSmallIntegerField(
         _("minimum panel size"), default=lifecycle.MIN_PANEL_SIZE, help_text=_("At least five (Art. 7).")
     )
     publicity_min_days = models.PositiveSmallIntegerField(
-        _("minimum publicity days"), default=lifecycle.MIN_PUBLICITY_DAYS,
+        _("minimum publicity days"),
+        default=lifecycle.MIN_PUBLICITY_DAYS,
         help_text=_("At least seven, both ends counted (Art. 17)."),
     )
     onsite_score_weight = models.DecimalField(
-        _("on-site score weight"), max_digits=4, decimal_places=3, default=lifecycle.DEFAULT_ONSITE_WEIGHT,
+        _("on-site score weight"),
+        max_digits=4,
+        decimal_places=3,
+        default=lifecycle.DEFAULT_ONSITE_WEIGHT,
         help_text=_("Strictly between 0.5 and 1; the vote weighs the rest (Art. 16)."),
     )
     slate_ratio = models.DecimalField(
-        _("slate ratio"), max_digits=4, decimal_places=2, default=lifecycle.DEFAULT_SLATE_RATIO,
+        _("slate ratio"),
+        max_digits=4,
+        decimal_places=2,
+        default=lifecycle.DEFAULT_SLATE_RATIO,
         help_text=_("Candidates on the ballot per award place."),
     )
     pass_ratio = models.DecimalField(
-        _("pass ratio"), max_digits=5, decimal_places=4, default=lifecycle.DEFAULT_PASS_RATIO,
+        _("pass ratio"),
+        max_digits=5,
+        decimal_places=4,
+        default=lifecycle.DEFAULT_PASS_RATIO,
         help_text=_("A candidate needs more than this share of the ballots cast."),
     )
     quorum_ratio = models.DecimalField(
-        _("quorum"), max_digits=5, decimal_places=4, default=lifecycle.DEFAULT_QUORUM_RATIO,
+        _("quorum"),
+        max_digits=5,
+        decimal_places=4,
+        default=lifecycle.DEFAULT_QUORUM_RATIO,
         help_text=_("Share of the committee that must vote for a ballot to count."),
     )
     criteria = models.ForeignKey(
-        "core.Criteria", verbose_name=_("evaluation criteria"), on_delete=models.PROTECT, related_name="cycles",
-        null=True, blank=True, help_text=_("The edition of GB/T 19580 this cycle is judged by (Art. 10, 13)."),
+        "core.Criteria",
+        verbose_name=_("evaluation criteria"),
+        on_delete=models.PROTECT,
+        related_name="cycles",
+        null=True,
+        blank=True,
+        help_text=_("The edition of GB/T 19580 this cycle is judged by (Art. 10, 13)."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -118,9 +139,7 @@ class Cycle(models.Model):
         if self.number is not None and self.year is not None:
             previous = Cycle.objects.filter(number__lt=self.number).exclude(pk=self.pk).order_by("-number").first()
             problems.update(
-                lifecycle.numbering_problems(
-                    cycle=self.numbering, previous=previous.numbering if previous else None
-                )
+                lifecycle.numbering_problems(cycle=self.numbering, previous=previous.numbering if previous else None)
             )
         if None not in vars(self.rules).values():
             problems.update(lifecycle.rules_problems(self.rules))

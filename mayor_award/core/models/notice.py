@@ -24,7 +24,11 @@ class Notice(models.Model):
     """A public notice (公告): cycle announcement (评审公告), publicity (公示), award or revocation notice."""
 
     cycle = models.ForeignKey(
-        "core.Cycle", verbose_name=_("cycle"), null=True, blank=True, on_delete=models.PROTECT,
+        "core.Cycle",
+        verbose_name=_("cycle"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="notices",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices, default=NoticeKind.GENERAL)
@@ -39,12 +43,20 @@ class Notice(models.Model):
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     enqueue_failed_at = models.DateTimeField(
-        _("queueing failed at"), null=True, blank=True, editable=False,
+        _("queueing failed at"),
+        null=True,
+        blank=True,
+        editable=False,
         help_text=_("The task queue was unreachable; the sweeper publishes the notice when it is due."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -9,12 +9,33 @@ from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from ..articles import article_label
+
 register = template.Library()
 
 # What a government notice needs; everything else (scripts, styles, event handlers) is dropped.
 NOTICE_TAGS = {
-    "p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3", "h4", "h5", "blockquote",
-    "table", "thead", "tbody", "tr", "th", "td", "a",
+    "p",
+    "br",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "ul",
+    "ol",
+    "li",
+    "h3",
+    "h4",
+    "h5",
+    "blockquote",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
 }
 
 
@@ -31,6 +52,12 @@ def yuan(amount):
         return ""
     text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
     return _("%(amount)s yuan") % {"amount": text}
+
+
+@register.filter
+def article(code):
+    """An article code of the regulation in words: “Art. 9(1)”, or 第九条第一项 in Chinese."""
+    return article_label(str(code))
 
 
 @register.filter
