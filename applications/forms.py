@@ -13,7 +13,7 @@ from . import eligibility
 from .enums import AttachmentPurpose
 from .models import Organisation
 from .sections import DECLARATION_ARTICLES, OVERVIEW_MAX_CHARS
-from .validators import normalise_credit_code
+from .validators import normalise_credit_code, validate_credit_code
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ATTACHMENT_KINDS = ("pdf", "jpeg", "png")
@@ -55,6 +55,8 @@ class OrganisationRegistrationForm(PlainHelperMixin, SetPasswordMixin, forms.Mod
         ]
         widgets = {"registered_in_luohe_since": DATE_INPUT}
 
+    # Longer than the stored 18 characters: codes are often typed with spaces or dashes, removed when cleaned.
+    credit_code = forms.CharField(label=_("unified social credit code"), max_length=30)
     ACCOUNT_FIELDS = ("username", "user_name", "email", "password1", "password2")
 
     def organisation_fields(self):
@@ -63,8 +65,13 @@ class OrganisationRegistrationForm(PlainHelperMixin, SetPasswordMixin, forms.Mod
     def account_fields(self):
         return [self[name] for name in self.ACCOUNT_FIELDS]
 
+    def _get_validation_exclusions(self):
+        # clean_credit_code checks the code completely; the model's length check would only repeat it.
+        return {*super()._get_validation_exclusions(), "credit_code"}
+
     def clean_credit_code(self):
         code = normalise_credit_code(self.cleaned_data["credit_code"])
+        validate_credit_code(code)
         if Organisation.objects.filter(credit_code=code).exists():
             raise forms.ValidationError(
                 _("An organisation with this credit code is already registered; ask its users to invite you.")

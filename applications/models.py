@@ -139,8 +139,10 @@ class Dossier(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cycle", "organisation"], name="one_dossier_per_organisation_and_cycle"),
             models.UniqueConstraint(fields=["cycle", "sequence"], name="dossier_sequence_unique_in_cycle"),
+            # A withdrawn dossier may never have been submitted, so it may have no number either.
             models.CheckConstraint(
-                condition=Q(state="draft") | Q(number__isnull=False), name="dossier_numbered_once_submitted"
+                condition=Q(state__in=["draft", "withdrawn"]) | Q(number__isnull=False),
+                name="dossier_numbered_once_submitted",
             ),
         ]
 

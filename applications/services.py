@@ -108,9 +108,8 @@ def dossier_start(*, cycle: Cycle, organisation: Organisation, by: User) -> Doss
         raise DossierError(_("This cycle does not accept applications now."))
     dossier, created = Dossier.objects.get_or_create(cycle=cycle, organisation=organisation)
     if created:
-        DossierSection.objects.bulk_create(
-            DossierSection(dossier=dossier, key=key) for key in sections.EDITABLE_SECTIONS
-        )
+        for key in sections.EDITABLE_SECTIONS:  # one by one, so that each section's history starts here
+            DossierSection.objects.create(dossier=dossier, key=key, updated_by=by)
         audit_record(actor=by, action="dossier.started", obj=dossier)
     return dossier
 
@@ -123,6 +122,21 @@ def section_is_editable(dossier: Dossier, key: str, now=None) -> bool:
     if dossier.state == DossierState.CORRECTION:
         return key in dossier.correction_sections and dossier.correction_until and now < dossier.correction_until
     return False
+
+
+def submission_refusal(dossier: Dossier, now=None) -> str | None:
+    """Why the dossier cannot be submitted now (state or deadline), in the user's language; None when it can."""
+    now = now or timezone.now()
+    if dossier.state not in DossierState.editable():
+        return _("This dossier has already been submitted.")
+    if dossier.state == DossierState.DRAFT and dossier.cycle.phase != CyclePhase.OPEN:
+        return _("This cycle does not accept applications now.")
+    deadline = (
+        dossier.correction_until if dossier.state == DossierState.CORRECTION else dossier.cycle.application_deadline
+    )
+    if deadline is None or now >= deadline:
+        return _("The deadline has passed: the dossier can no longer be submitted.")
+    return None
 
 
 def editing_refusal(dossier: Dossier, key: str) -> str | None:
@@ -150,20 +164,19 @@ def section_save(*, dossier: Dossier, key: str, data: dict, version: int, by: Us
     data = sections.to_json(key, data)
     if key == DossierSectionKey.BASICS:
         data["profile"] = sections.organisation_profile(dossier.organisation)
-    updated = DossierSection.objects.filter(dossier=dossier, key=key, version=version).update(
-        data=data,
-        version=version + 1,
-        updated_by=by,
-        updated_at=timezone.now(),
-    )
-    if not updated:
+    section = DossierSection.objects.select_for_update().get(dossier=dossier, key=key)
+    if section.version != version:
         raise SectionChanged(
             _(
                 "Someone else saved this section while you were editing it. Your changes were not saved: "
                 "the page now shows their version; please enter your changes again."
             )
         )
-    section = DossierSection.objects.get(dossier=dossier, key=key)
+    section.data = data
+    section.version = version + 1
+    section.updated_by = by
+    section._history_user = by
+    section.save()  # a full save, so that the section's history keeps every version
     audit_record(actor=by, action="dossier.section_saved", obj=dossier, data={"section": key, "version": version + 1})
     return section
 
@@ -242,12 +255,9 @@ def _next_sequence(cycle: Cycle) -> int:
 def dossier_submit(*, dossier: Dossier, by: User) -> Dossier:
     """Lock the dossier, number it, record the pre-check; the receipt follows after commit."""
     dossier = Dossier.objects.select_for_update().select_related("cycle", "organisation").get(pk=dossier.pk)
-    if dossier.state not in DossierState.editable():
-        raise DossierError(_("This dossier has already been submitted."))
-    if timezone.now() >= (
-        dossier.correction_until if dossier.state == DossierState.CORRECTION else dossier.cycle.application_deadline
-    ):
-        raise DossierError(_("The deadline has passed: the dossier can no longer be submitted."))
+    refusal = submission_refusal(dossier)
+    if refusal:
+        raise DossierError(refusal)
     missing = sections.missing_sections(dossier)
     if missing:
         raise DossierError(

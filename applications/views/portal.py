@@ -300,6 +300,7 @@ def submit(request, pk):
     rows = list(dossier.sections.all())
     attachments_list = list(dossier.attachments.all())
     findings = services.dossier_precheck(dossier) if dossier.is_editable_state else []
+    refusal = services.submission_refusal(dossier)
     return render(
         request,
         "applications/portal/submit.html",
@@ -307,7 +308,8 @@ def submit(request, pk):
             "dossier": dossier,
             "progress": _progress(dossier, rows, attachments_list),
             "findings": findings,
-            "can_submit": dossier.is_editable_state,
+            "can_submit": refusal is None,
+            "refusal": refusal if dossier.is_editable_state else None,
         },
     )
 
