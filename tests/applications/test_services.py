@@ -20,7 +20,7 @@ from applications.models import Dossier, EligibilityDecision, Invitation, Member
 from mayor_award.celery import app as celery_app
 from mayor_award.core.enums import CyclePhase, Role
 from mayor_award.core.models import AuditEvent, User
-from tests.conftest import postgres_in_use
+from tests.conftest import postgres_in_use, require
 from tests.factories.applications import (
     AttachmentFactory,
     DossierFactory,
@@ -341,10 +341,10 @@ def test_dossier_submit_records_the_precheck_and_an_audit_row(cycle):
     ]
 
 
-@pytest.mark.skipif(not postgres_in_use(), reason="row locks need PostgreSQL; SQLite serialises writers anyway")
 @pytest.mark.django_db(transaction=True)
 def test_dossier_submit_concurrent_organisations_get_distinct_sequential_numbers():
     """Five organisations submit at the same moment: select_for_update on the cycle hands out 001 to 005."""
+    require(postgres_in_use(), "row locks need PostgreSQL (set DATABASE_URL); SQLite serialises writers anyway")
     cycle = open_cycle(number=9)
     dossiers = [complete_dossier(cycle) for _ in range(5)]
     users = [dossier.organisation.memberships.get().user for dossier in dossiers]
