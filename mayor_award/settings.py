@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": MAIL_SWEEP_SECONDS,
         "options": {"expires": MAIL_SWEEP_SECONDS},
     },
+    "send-pending-seat-invitations": {
+        "task": "review.tasks.task_send_pending_invitations",
+        "schedule": MAIL_SWEEP_SECONDS,
+        "options": {"expires": MAIL_SWEEP_SECONDS},
+    },
     "send-pending-decision-mails": {
         "task": "applications.tasks.task_send_pending_decision_mails",
         "schedule": MAIL_SWEEP_SECONDS,

@@ -13,6 +13,7 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("", include("mayor_award.core.urls")),
     path("", include("applications.urls")),
+    path("", include("review.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -8,7 +8,7 @@ import random
 import pytest
 from django.utils import translation
 from django.utils.functional import Promise
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from review import draw as draw_module
@@ -108,7 +108,8 @@ def test_the_result_records_the_seed_the_eligible_pool_and_the_exclusions():
     assert result.seed == SEED
     assert result.candidate_ids == (1, 2, 3, 4, 5, 6)
     assert result.excluded == {20: Reason.INACTIVE}
-    assert len(result.members) == 5 and result.alternates == tuple(set(result.candidate_ids) - set(result.members))
+    assert len(result.members) == 5
+    assert set(result.alternates) == set(result.candidate_ids) - set(result.members)
 
 
 def test_fewer_alternates_when_the_pool_fills_the_panel_but_not_every_alternate_place():
@@ -395,36 +396,44 @@ def test_verify_rejects_a_result_for_a_draw_that_would_be_refused():
 # --- properties over any pool ---
 
 SECTIONS = ["A", "C", "D", "F"]
-ORGANISATIONS = [501, 502, 503, 504]
+MOSTLY_MANUFACTURING = st.sampled_from(["C", "C", "C", "A", "D", "F"])
+ORGANISATIONS = [501, 502, 503, 504, 505, 506]
+# Each flag excludes one expert in eight, so that most pools fill a panel and the refusals still come up.
+rarely = st.sampled_from([False] * 7 + [True])
 
 
 @st.composite
 def candidate_pools(draw_):
-    ids = draw_(st.lists(st.integers(min_value=1, max_value=10_000), unique=True, max_size=30))
+    count = draw_(st.integers(min_value=6, max_value=24))
+    ids = draw_(st.lists(st.integers(min_value=1, max_value=10_000), unique=True, min_size=count, max_size=count))
     return [
         Candidate(
             expert_id=expert_id,
             name=f"专家{expert_id}",
-            industries=draw_(st.frozensets(st.sampled_from(SECTIONS), max_size=3)),
-            active=draw_(st.booleans()),
-            is_committee_member=draw_(st.booleans()),
-            conflicted_organisation_ids=draw_(st.frozensets(st.sampled_from(ORGANISATIONS), max_size=2)),
-            seated_in_cycle=draw_(st.booleans()),
+            industries=draw_(st.frozensets(MOSTLY_MANUFACTURING, min_size=1, max_size=2)),
+            active=not draw_(rarely),
+            is_committee_member=draw_(rarely),
+            conflicted_organisation_ids=draw_(st.frozensets(st.sampled_from(ORGANISATIONS), max_size=1)),
+            seated_in_cycle=draw_(rarely),
         )
         for expert_id in ids
     ]
 
 
-panel_requests = st.builds(
-    PanelRequest,
-    group=st.just("制造业（C）"),
-    industries=st.frozensets(st.sampled_from(SECTIONS), min_size=1),
-    dossier_organisation_ids=st.frozensets(st.sampled_from(ORGANISATIONS), max_size=3),
-    size=st.integers(min_value=5, max_value=9),
-    minimum_size=st.integers(min_value=5, max_value=7),
-    one_panel_per_cycle=st.booleans(),
-    alternates=st.integers(min_value=0, max_value=6),
-)
+@st.composite
+def panel_requests(draw_):
+    minimum_size = draw_(st.integers(min_value=5, max_value=7))
+    return PanelRequest(
+        group="制造业（C）",
+        industries=draw_(st.frozensets(MOSTLY_MANUFACTURING, min_size=1)),
+        dossier_organisation_ids=draw_(st.frozensets(st.sampled_from(ORGANISATIONS), max_size=2)),
+        size=minimum_size + draw_(st.integers(min_value=0, max_value=3)),
+        minimum_size=minimum_size,
+        one_panel_per_cycle=draw_(st.booleans()),
+        alternates=draw_(st.integers(min_value=0, max_value=6)),
+    )
+
+
 seeds = st.text(min_size=1, max_size=40)
 
 
@@ -438,21 +447,21 @@ def can_be_drawn(candidate, request):
     )
 
 
-@given(candidates=candidate_pools(), request=panel_requests, seed=seeds)
+@given(candidates=candidate_pools(), request=panel_requests(), seed=seeds)
 def test_nobody_drawn_is_barred_and_nobody_is_drawn_twice(candidates, request, seed):
     by_id = {candidate.expert_id: candidate for candidate in candidates}
     qualifying = {c.expert_id for c in candidates if can_be_drawn(c, request)}
     try:
         result = draw(candidates, request, seed)
     except DrawError as error:
-        if error.code == "shortage":
-            assert len(qualifying) < request.size
-            assert (error.needed, error.available) == (request.size, len(qualifying))
-            assert sum(error.excluded_counts.values()) == len(candidates) - len(qualifying)
-        else:
-            assert request.size < request.minimum_size
+        event("refused")
+        assert error.code == "shortage"
+        assert len(qualifying) < request.size
+        assert (error.needed, error.available) == (request.size, len(qualifying))
+        assert sum(error.excluded_counts.values()) == len(candidates) - len(qualifying)
         return
 
+    event("drawn")
     drawn = result.members + result.alternates
     assert len(drawn) == len(set(drawn))
     assert set(drawn) <= set(result.candidate_ids) == qualifying
@@ -464,10 +473,31 @@ def test_nobody_drawn_is_barred_and_nobody_is_drawn_twice(candidates, request, s
     assert verify(candidates, request, seed, result)
 
 
-@given(candidates=candidate_pools(), request=panel_requests)
+@given(candidates=candidate_pools(), request=panel_requests())
 def test_eligible_and_exclusions_partition_the_pool(candidates, request):
     qualifying = {candidate.expert_id for candidate in eligible(candidates, request)}
     excluded = exclusions(candidates, request)
     assert qualifying == {c.expert_id for c in candidates if can_be_drawn(c, request)}
     assert qualifying.isdisjoint(excluded)
     assert qualifying | set(excluded) == {candidate.expert_id for candidate in candidates}
+
+
+@given(minimum_size=st.integers(min_value=-1, max_value=12), size=st.integers(min_value=-1, max_value=12))
+def test_a_panel_below_five_or_below_the_minimum_is_always_refused(minimum_size, size):
+    candidates = pool(10)
+    request = PanelRequest(
+        group="制造业（C）",
+        industries=frozenset(SECTIONS),
+        dossier_organisation_ids=frozenset(),
+        size=size,
+        minimum_size=minimum_size,
+    )
+    if minimum_size < 5 or size < minimum_size:
+        with pytest.raises(DrawError) as refused:
+            draw(candidates, request, SEED)
+        assert refused.value.code == ("minimum-size" if minimum_size < 5 else "size")
+    else:
+        try:
+            assert len(draw(candidates, request, SEED).members) == size >= 5
+        except DrawError as error:
+            assert error.code == "shortage"

@@ -22,6 +22,7 @@ from applications import services as application_services
 from applications.models import EligibilityDecision, Invitation, Membership, MisconductFinding, Organisation
 from mayor_award.core import services
 from mayor_award.core.models import NoticeAttachment
+from review.models import Expert, Panel, PanelDossier, Pledge, Seat
 from tests.factories.core import CycleFactory, NoticeFactory, UserFactory
 
 # "applicant" works for the organisation that owns the world's dossier; "other_applicant" for another one.
@@ -119,12 +120,29 @@ ROWS = [
     ),
     Row(
         "applications:attachment",
-        {**own_organisation(), **dict.fromkeys(("expert", "panel_leader", "committee"), 404), "secretariat": 200},
+        # The panel leader sits on the dossier's panel; the expert on another panel.
+        {**own_organisation(), **dict.fromkeys(("expert", "committee"), 404), "panel_leader": 200, "secretariat": 200},
         lambda w: {"dossier_pk": w["dossier"].pk, "pk": w["dossier_file"].pk},
     ),
     Row("applications:submit", own_organisation(), lambda w: {"pk": w["dossier"].pk}),
     Row("applications:withdraw", own_organisation(), lambda w: {"pk": w["dossier"].pk}),
     Row("applications:receipt", own_organisation(404), lambda w: {"pk": w["dossier"].pk}),
+    Row("review:dashboard", {**everyone(403), "anonymous": LOGIN, "expert": 200, "panel_leader": 200}),
+    Row(
+        "review:seat-reply",
+        {**everyone(403), "anonymous": LOGIN, "expert": 200, "panel_leader": 404},
+        lambda w: {"pk": w["expert_seat"].pk},
+    ),
+    Row(
+        "review:pledge",
+        {**everyone(403), "anonymous": LOGIN, "expert": 200, "panel_leader": 200},
+        lambda w: {"cycle_pk": w["dossier"].cycle_id},
+    ),
+    Row(
+        "review:dossier",
+        {**everyone(403), "anonymous": LOGIN, "expert": 404, "panel_leader": 200},
+        lambda w: {"pk": w["dossier"].pk},
+    ),
     Row("login", everyone(200)),
     Row("logout", everyone(302), method="post"),
     Row("logout", signed_in(405), variant="get"),
@@ -324,6 +342,20 @@ def world(db):
     invitation = Invitation.objects.create(
         organisation=organisation, email="new@example.com", invited_by=users["applicant"]
     )
+    # Panels: the leader reads the world's dossier; the expert sits on the other organisation's panel.
+    other_dossier = application_services.dossier_start(
+        cycle=open_cycle, organisation=other, by=users["other_applicant"]
+    )
+        cycle=open_cycle, organisation=other, by=users["other_applicant"]
+    )
+    expert_seat = None
+    for role, panel_dossier in (("panel_leader", dossier), ("expert", other_dossier)):
+        expert = Expert.objects.create(user=users[role], employer="评审专家单位", industries=["C"])
+        panel = Panel.objects.create(cycle=open_cycle, name=f"{role}组", industries=["C"], size=5)
+        PanelDossier.objects.create(panel=panel, dossier=panel_dossier)
+        seat = Seat.objects.create(panel=panel, expert=expert, status="accepted", is_leader=role == "panel_leader")
+        Pledge.objects.create(expert=expert, cycle=open_cycle, text="承诺")
+        expert_seat = seat if role == "expert" else expert_seat
     published = NoticeFactory(cycle=cycle, published=True)
     draft = NoticeFactory(cycle=cycle)
     audit = services.audit_record(actor=secretariat, action="test.matrix", obj=cycle)
@@ -345,6 +377,7 @@ def world(db):
         "dossier": dossier,
         "dossier_file": dossier_file,
         "invitation": invitation,
+        "expert_seat": expert_seat,
         "cycle": cycle,
         "published": published,
         "draft": draft,

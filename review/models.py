@@ -1,0 +1,171 @@
+"""The expert pool (专家库), conflicts of interest, panels (专项评审组) and their seats, and the pledge."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .enums import ConflictKind, ExpertStatus, SeatStatus
+
+
+class Expert(models.Model):
+    """A member of the expert pool (评审员), tied to a user account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="expert"
+    )
+    employer = models.CharField(_("employer"), max_length=200)
+    employer_credit_code = models.CharField(_("employer's credit code"), max_length=18, blank=True)
+    former_employers = models.JSONField(
+        _("former employers (last three years)"),
+        default=list,
+        blank=True,
+        help_text=_("A list of {name, credit_code, until}: conflicts for three years after leaving."),
+    )
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    professional_title = models.CharField(_("professional title"), max_length=100, blank=True)
+    qualifications = models.JSONField(_("qualifications"), default=list, blank=True)
+    industries = models.JSONField(_("industries of expertise"), default=list, help_text=_("GB/T 4754 sections."))
+    status = models.CharField(_("status"), max_length=20, choices=ExpertStatus.choices, default=ExpertStatus.ACTIVE)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("expert")
+        verbose_name_plural = _("expert pool")
+        ordering = ["user__username"]
+
+    def __str__(self):
+        return str(self.user)
+
+
+class Conflict(models.Model):
+    """A conflict of interest between an expert and an applicant organisation; it keeps the dossier closed."""
+
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="conflicts")
+    organisation = models.ForeignKey(
+        "applications.Organisation", verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("reason"), max_length=20, choices=ConflictKind.choices)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        constraints = [
+            models.UniqueConstraint(fields=["expert", "organisation", "kind"], name="conflict_unique_per_reason")
+        ]
+
+    def __str__(self):
+        return f"{self.expert} · {self.organisation}"
+
+
+class Panel(models.Model):
+    """A panel of experts (专项评审组) for a group of a cycle's dossiers, drawn at random (Art. 6, 7).
+
+    The draw's seed, its candidate list and its result are stored, so anyone can check the draw afterwards.
+    """
+
+    cycle = models.ForeignKey("core.Cycle", verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="panels")
+    name = models.CharField(_("name"), max_length=100)
+    industries = models.JSONField(_("industries"), default=list)
+    size = models.PositiveSmallIntegerField(_("size"), default=5)
+    dossiers = models.ManyToManyField(
+        "applications.Dossier", verbose_name=_("dossiers"), through="PanelDossier", related_name="panels"
+    )
+    seed = models.CharField(_("draw seed"), max_length=64, blank=True)
+    draw_record = models.JSONField(_("draw record"), default=dict, blank=True)
+    drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("panel")
+        verbose_name_plural = _("panels")
+        ordering = ["cycle", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "name"], name="panel_name_unique_in_cycle"),
+            models.CheckConstraint(condition=Q(size__gte=5), name="panel_at_least_five"),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle} · {self.name}"
+
+    @property
+    def is_drawn(self):
+        return self.drawn_at is not None
+
+
+class PanelDossier(models.Model):
+    """A dossier assigned to a panel: each dossier is reviewed by one panel."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE)
+    dossier = models.OneToOneField("applications.Dossier", on_delete=models.PROTECT, related_name="panel_assignment")
+
+    class Meta:
+        verbose_name = _("panel dossier")
+        verbose_name_plural = _("panel dossiers")
+
+    def __str__(self):
+        return f"{self.panel} · {self.dossier}"
+
+
+class Seat(models.Model):
+    """An expert's place on a panel: invited, accepted, declined, or left for a conflict."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="seats")
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="seats")
+    status = models.CharField(_("status"), max_length=20, choices=SeatStatus.choices, default=SeatStatus.INVITED)
+    is_leader = models.BooleanField(_("panel leader"), default=False)
+    rank = models.PositiveSmallIntegerField(_("draw rank"), default=0)
+    replaces = models.ForeignKey(
+        "self", verbose_name=_("replaces"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    reply_by = models.DateTimeField(_("reply by"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    reply_note = models.TextField(_("reason given"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("seat")
+        verbose_name_plural = _("seats")
+        ordering = ["panel", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "expert"], name="one_seat_per_expert_and_panel"),
+            models.UniqueConstraint(fields=["panel"], condition=Q(is_leader=True), name="one_leader_per_panel"),
+        ]
+
+    def __str__(self):
+        return f"{self.panel} · {self.expert}"
+
+
+class Pledge(models.Model):
+    """The confidentiality and integrity pledge (保密及廉洁承诺, Art. 23), signed before any dossier opens."""
+
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="pledges")
+    cycle = models.ForeignKey("core.Cycle", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("text signed"))
+    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        constraints = [models.UniqueConstraint(fields=["expert", "cycle"], name="one_pledge_per_cycle")]
+
+    def __str__(self):
+        return f"{self.expert} · {self.cycle}"

@@ -1,0 +1,20 @@
+"""Celery tasks of the review app: thin, keyword-only, idempotent."""
+
+from celery import shared_task
+
+
+@shared_task(
+    name="review.tasks.task_send_seat_invitation", autoretry_for=(Exception,), retry_backoff=True, max_retries=5
+)
+def task_send_seat_invitation(*, seat_id: int) -> bool:
+    from .notifications import seat_invitation_mail
+
+    return seat_invitation_mail(seat_id=seat_id)
+
+
+@shared_task(name="review.tasks.task_send_pending_invitations")
+def task_send_pending_invitations() -> int:
+    """The sweeper, run by beat: invitations whose task never reached the queue."""
+    from .notifications import invitations_catch_up
+
+    return invitations_catch_up()

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from .views import expert
+
+app_name = "review"
+
+urlpatterns = [
+    path("review/", expert.dashboard, name="dashboard"),
+    path("review/invitations/<int:pk>/", expert.seat_reply, name="seat-reply"),
+    path("review/pledge/<int:cycle_pk>/", expert.pledge, name="pledge"),
+    path("review/dossiers/<int:pk>/", expert.dossier, name="dossier"),
+]

@@ -1,0 +1,141 @@
+"""The experts' pages: their panels and invitations, the pledge, and the dossiers they may read.
+
+An expert sees only the dossiers of panels on which they accepted a seat, after signing the cycle's pledge
+(Art. 23), and never a dossier of an organisation they are in conflict with: anything else is not found.
+"""
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from applications.display import section_entries
+from applications.enums import DossierSectionKey
+from mayor_award.core.models import Cycle
+from mayor_award.core.services import audit_record
+
+from .. import services
+from ..enums import SeatStatus
+from ..models import Pledge, Seat
+from ..selectors import dossier_for_expert, expert_for_user, has_signed_pledge, seats_for_expert
+
+
+def expert_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.expert = expert_for_user(request.user)
+        if request.expert is None:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@expert_required
+def dashboard(request):
+    seats = list(seats_for_expert(request.expert))
+    pledged = set(Pledge.objects.filter(expert=request.expert).values_list("cycle_id", flat=True))
+    return render(request, "review/expert/dashboard.html", {"seats": seats, "pledged": pledged})
+
+
+class ReplyForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=gettext_lazy("Your answer"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("accept", gettext_lazy("I accept and have no conflict of interest with these applicants")),
+            ("conflict", gettext_lazy("I have a conflict of interest with one of these applicants")),
+            ("decline", gettext_lazy("I decline")),
+        ],
+    )
+    organisation = forms.ChoiceField(label=gettext_lazy("Applicant concerned"), required=False)
+    note = forms.CharField(label=gettext_lazy("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = {str(o.pk): o for o in organisations}
+        self.fields["organisation"].choices = [("", "—"), *((key, o.name) for key, o in self.organisations.items())]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("answer") == "conflict" and not cleaned.get("organisation"):
+            self.add_error("organisation", _("Choose the applicant you are in conflict with."))
+        if cleaned.get("answer") in ("conflict", "decline") and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Please give a reason."))
+        return cleaned
+
+
+@expert_required
+@require_http_methods(["GET", "POST"])
+def seat_reply(request, pk):
+    seat = get_object_or_404(Seat.objects.select_related("panel__cycle").filter(expert=request.expert), pk=pk)
+    organisations = [dossier.organisation for dossier in seat.panel.dossiers.select_related("organisation")]
+    form = ReplyForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and seat.status == SeatStatus.INVITED and form.is_valid():
+        answer = form.cleaned_data["answer"]
+        try:
+            services.seat_reply(
+                seat=seat,
+                accept=answer == "accept",
+                conflict_with=form.organisations.get(form.cleaned_data["organisation"])
+                if answer == "conflict"
+                else None,
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except services.ReviewError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Thank you: your answer is recorded."))
+            return redirect("review:dashboard")
+    return render(
+        request, "review/expert/seat_reply.html", {"seat": seat, "form": form, "organisations": organisations}
+    )
+
+
+@expert_required
+@require_http_methods(["GET", "POST"])
+def pledge(request, cycle_pk):
+    cycle = get_object_or_404(Cycle, pk=cycle_pk, panels__seats__expert=request.expert)
+    if request.method == "POST":
+        if request.POST.get("agree") != "yes":
+            messages.error(request, _("Tick the box to sign the pledge."))
+        else:
+            services.pledge_sign(
+                expert=request.expert,
+                cycle=cycle,
+                ip_address=request.META.get("REMOTE_ADDR"),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                by=request.user,
+            )
+            messages.success(request, _("Thank you: the pledge is signed."))
+            return redirect("review:dashboard")
+    return render(
+        request,
+        "review/expert/pledge.html",
+        {"cycle": cycle, "text": services.PLEDGE_TEXT, "signed": has_signed_pledge(request.expert, cycle)},
+    )
+
+
+@expert_required
+def dossier(request, pk):
+    found = dossier_for_expert(request.user, pk)
+    if found is None:
+        raise Http404
+    audit_record(actor=request.user, action="dossier.opened", obj=found)
+    sections = [
+        {"label": section.get_key_display(), "entries": section_entries(section.data)}
+        for section in found.sections.all()
+        if section.key != DossierSectionKey.ATTACHMENTS
+    ]
+    return render(
+        request,
+        "review/expert/dossier.html",
+        {"dossier": found, "sections": sections, "attachments": list(found.attachments.all())},
+    )
