@@ -346,8 +346,6 @@ def world(db):
     other_dossier = application_services.dossier_start(
         cycle=open_cycle, organisation=other, by=users["other_applicant"]
     )
-        cycle=open_cycle, organisation=other, by=users["other_applicant"]
-    )
     expert_seat = None
     for role, panel_dossier in (("panel_leader", dossier), ("expert", other_dossier)):
         expert = Expert.objects.create(user=users[role], employer="评审专家单位", industries=["C"])
