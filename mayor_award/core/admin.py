@@ -48,6 +48,7 @@ class CycleAdmin(NoHistoryRevertMixin, SimpleHistoryAdmin):
                     "slate_ratio",
                     "pass_ratio",
                     "quorum_ratio",
+                    "one_panel_per_expert",
                 ]
             },
         ),

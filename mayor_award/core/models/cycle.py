@@ -82,6 +82,11 @@ class Cycle(models.Model):
         default=lifecycle.DEFAULT_QUORUM_RATIO,
         help_text=_("Share of the committee that must vote for a ballot to count."),
     )
+    one_panel_per_expert = models.BooleanField(
+        _("an expert sits on one panel per cycle"),
+        default=True,
+        help_text=_("When set, the draw skips experts who already hold a seat on another panel of this cycle."),
+    )
     criteria = models.ForeignKey(
         "core.Criteria",
         verbose_name=_("evaluation criteria"),
