@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -71,8 +72,12 @@ class Organisation(models.Model):
 class Membership(models.Model):
     """A user who acts for an organisation; every applicant user belongs to exactly one."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="membership"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
+    )
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:
@@ -86,10 +91,14 @@ class Membership(models.Model):
 class Invitation(models.Model):
     """An invitation for one more user of an organisation, accepted through an e-mailed link."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("e-mail address"))
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
 
@@ -147,7 +156,8 @@ class Dossier(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.number or _('draft')} {self.organisation}"
+        number = self.number or gettext("draft")
+        return f"{number} {self.organisation}"
 
     def get_absolute_url(self):
         return reverse("applications:dossier", kwargs={"pk": self.pk})
@@ -168,7 +178,7 @@ class DossierSection(models.Model):
     saving from a stale page is told the section changed meanwhile instead of overwriting it.
     """
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="sections")
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="sections")
     key = models.CharField(max_length=20, choices=DossierSectionKey.choices)
     data = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=0)
@@ -196,7 +206,9 @@ def attachment_path(instance, filename):
 class Attachment(models.Model):
     """A file of a dossier: confidential (Art. 23), served only through views that check who asks."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="attachments"
+    )
     purpose = models.CharField(_("purpose"), max_length=30, choices=AttachmentPurpose.choices)
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to=attachment_path)
@@ -204,7 +216,13 @@ class Attachment(models.Model):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -222,14 +240,16 @@ class Attachment(models.Model):
 class EligibilityDecision(models.Model):
     """The secretariat's eligibility decision (资格审查结论) on a dossier, with its reasons."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="decisions")
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField(_("decision"), max_length=20, choices=EligibilityDecisionKind.choices)
     articles = models.JSONField(_("articles not met"), default=list, blank=True)
     judgements = models.JSONField(_("checklist"), default=dict, blank=True)
     note = models.TextField(_("note to the applicant"), blank=True)
     correction_sections = models.JSONField(_("sections reopened"), default=list, blank=True)
     correction_until = models.DateTimeField(_("correction due by"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
 
     class Meta:
@@ -247,10 +267,14 @@ class MisconductFinding(models.Model):
     It bars the organisation from the next three cycles; recorded by the secretariat, or by a revocation.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="misconduct_findings")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="misconduct_findings"
+    )
     cycle = models.ForeignKey("core.Cycle", verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="+")
     description = models.TextField(_("what was found"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

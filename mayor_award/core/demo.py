@@ -75,18 +75,24 @@ def core_cycles(context):
 
 @functools.cache
 def _demo_password_hash():
-    # Hashing is slow on purpose; one hash serves every demo user (same password) and keeps the demo quick.
-    return make_password(DEMO_PASSWORD)
+    # Hashing is slow on purpose; one hash serves every demo user and keeps the demo quick. A fixed salt makes
+    # it the same on every run, so an unchanged user is not saved (and its history not grown) again.
+    return make_password(DEMO_PASSWORD, salt="luohedemo2026")
 
 
 def demo_user(username, name, role, *, staff=False):
     user, _created = User.objects.get_or_create(username=username)
-    user.name = name
-    user.email = f"{username}@demo.luohe.example"
-    user.is_staff = staff
-    user.is_active = True
-    user.password = _demo_password_hash()  # a changed demo password is restored, without slow checks
-    user.save()
+    wanted = {
+        "name": name,
+        "email": f"{username}@demo.luohe.example",
+        "is_staff": staff,
+        "is_active": True,
+        "password": _demo_password_hash(),  # a changed demo password is restored, without slow checks
+    }
+    if any(getattr(user, field) != value for field, value in wanted.items()):
+        for field, value in wanted.items():
+            setattr(user, field, value)
+        user.save()
     user.groups.add(Group.objects.get(name=role))
     return user
 
@@ -140,7 +146,7 @@ def _cycles(secretariat):
             publish_at=timezone.now() - dt.timedelta(days=20),
         )
         services.notice_save(notice=notice, by=secretariat)
-        services.notice_publish(notice_id=notice.pk)
+        services.notice_publish(notice_id=notice.pk, now=notice.publish_at)
     if not Notice.objects.filter(title="市长质量奖申报培训会通知").exists():
         training = Notice(
             cycle=cycle,
@@ -151,7 +157,7 @@ def _cycles(secretariat):
             publish_at=timezone.now() - dt.timedelta(days=5),
         )
         services.notice_save(notice=training, by=secretariat)
-        services.notice_publish(notice_id=training.pk)
+        services.notice_publish(notice_id=training.pk, now=training.publish_at)
     if cycle.phase == CyclePhase.DRAFT:
         services.cycle_advance(cycle=cycle, to=CyclePhase.OPEN, by=secretariat)
     return cycle
