@@ -18,10 +18,14 @@ SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团"
 
 def normalise_name(name: str) -> str:
     text = re.sub(r"[\s（）()·.,，]", "", (name or "").lower())
-    for suffix in SUFFIXES:
-        cleaned_suffix = re.sub(r"[\s.,]", "", suffix)
-        if text.endswith(cleaned_suffix):
-            text = text[: -len(cleaned_suffix)]
+    stripped = True
+    while stripped:  # "集团有限公司" loses both suffixes, whatever their order
+        stripped = False
+        for suffix in SUFFIXES:
+            cleaned_suffix = re.sub(r"[\s.,]", "", suffix)
+            if text.endswith(cleaned_suffix) and len(text) > len(cleaned_suffix):
+                text = text[: -len(cleaned_suffix)]
+                stripped = True
     return text
 
 

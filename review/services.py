@@ -147,6 +147,7 @@ def _request(panel: Panel) -> draw.PanelRequest:
         dossier_organisation_ids=frozenset(panel.dossiers.values_list("organisation_id", flat=True)),
         size=panel.size,
         minimum_size=panel.cycle.panel_min_size,
+        one_panel_per_cycle=panel.cycle.one_panel_per_expert,
     )
 
 
@@ -256,13 +257,11 @@ def _replace(vacated: Seat, by: User):
         audit_record(actor=by, action="panel.alternates_exhausted", obj=panel, data={"seat": vacated.pk})
         return None
     rank = (Seat.objects.filter(panel=panel).order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
+    if vacated.is_leader:  # leadership passes to the replacement; one leader per panel at any moment
+        Seat.objects.filter(pk=vacated.pk).update(is_leader=False)
     seat = Seat.objects.create(
         panel=panel, expert_id=next_expert, rank=rank, replaces=vacated, is_leader=vacated.is_leader
     )
-    if vacated.is_leader:
-        Seat.objects.filter(pk=vacated.pk).update(is_leader=False)
-        seat.is_leader = True
-        seat.save(update_fields=["is_leader"])
     _invite(seat)
     audit_record(actor=by, action="panel.alternate_invited", obj=panel, data={"seat": seat.pk, "replaces": vacated.pk})
     return seat

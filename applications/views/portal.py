@@ -123,9 +123,7 @@ def dossier_detail(request, pk):
     dossier = _own_dossier(request, pk)
     rows = list(dossier.sections.all())
     attachments = list(dossier.attachments.all())
-    history = AuditEvent.objects.filter(object_type="applications.dossier", object_id=str(dossier.pk)).select_related(
-        "actor"
-    )[:50]
+    history = _history_for_applicant(dossier, request.organisation)
     return render(
         request,
         "applications/portal/dossier_detail.html",
@@ -136,6 +134,34 @@ def dossier_detail(request, pk):
             "history": history,
         },
     )
+
+
+# What the applicant sees of the dossier's audit trail: its own work and the secretariat's decisions. Who
+# opened the dossier (the experts) stays hidden: applicants never learn who reviews them.
+APPLICANT_VISIBLE_ACTIONS = (
+    "dossier.started",
+    "dossier.section_saved",
+    "dossier.attachment_added",
+    "dossier.attachment_removed",
+    "dossier.submitted",
+    "dossier.withdrawn",
+    "dossier.eligibility_decided",
+    "dossier.receipt_sent",
+    "dossier.decision_mailed",
+)
+
+
+def _history_for_applicant(dossier, organisation):
+    events = list(
+        AuditEvent.objects.filter(
+            object_type="applications.dossier", object_id=str(dossier.pk), action__in=APPLICANT_VISIBLE_ACTIONS
+        ).select_related("actor")[:50]
+    )
+    members = set(organisation.memberships.values_list("user_id", flat=True))
+    for event in events:
+        event.shown_actor = event.actor if event.actor_id in members else None
+        event.by_secretariat = event.actor_id is not None and event.actor_id not in members
+    return events
 
 
 def _progress(dossier, rows, attachments):
