@@ -20,10 +20,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from mayor_award.core.admin_mixins import NoHistoryRevertMixin
 from mayor_award.core.articles import article_label
 from mayor_award.core.enums import CyclePhase
+from mayor_award.core.lazytext import LIST_SEPARATOR
 
 from . import eligibility, services
 from .display import section_entries
-from .eligibility import LIST_SEPARATOR, Outcome
+from .eligibility import Outcome
 from .enums import (
     DossierSectionKey,
     DossierState,

@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mayor_award.core.articles import article_label
+from mayor_award.core.lazytext import LIST_SEPARATOR
 
 from . import eligibility
-from .eligibility import LIST_SEPARATOR, TOP_FIVE_INDICATORS
+from .eligibility import TOP_FIVE_INDICATORS
 from .enums import IndustrySection, LegalForm, OrganisationKind, RegistrationArea
 from .models import Organisation
 

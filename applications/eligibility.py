@@ -41,9 +41,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.utils import translation
-from django.utils.functional import Promise, lazy
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
+
+from mayor_award.core.lazytext import format_lazy as _format
+from mayor_award.core.lazytext import join_lazy
 
 from .timewords import (
     add_years,
@@ -232,34 +235,13 @@ class Finding:
             return str(self.message)
 
 
-def _format_now(template, params: dict) -> str:
-    # Runs when the message is rendered: `template % params` translates in the language active then (a gettext_lazy
-    # proxy casts itself to str first, an ngettext_lazy proxy picks its plural form), and so do lazy params.
-    return template % params
-
-
-_lazy_format = lazy(_format_now, str)
-
-
-def _format(template, **params) -> Promise:
-    """`template % params`, delayed until rendered. (`gettext_lazy(...) % params` alone would translate at once.)"""
-    return _lazy_format(template, params)
-
-
-def _join_now(items: tuple) -> str:
-    return str(LIST_SEPARATOR).join(str(item) for item in items)
-
-
-_lazy_join = lazy(_join_now, str)
-
-LIST_SEPARATOR = pgettext_lazy("list separator", ", ")
 YEARS = ngettext_lazy("%(count)s year", "%(count)s years", "count")
 MONTHS = ngettext_lazy("%(count)s month", "%(count)s months", "count")
 YEARS_AND_MONTHS = pgettext_lazy("a duration: years, then months", "%(years)s %(months)s")
 
 
 def _join(items: Iterable) -> Promise:
-    return _lazy_join(tuple(items))
+    return join_lazy(items)
 
 
 def _duration(start: date, end: date) -> Promise:

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mayor_award.core.enums import CyclePhase
+from mayor_award.core.lazytext import LIST_SEPARATOR
 
-from .eligibility import LIST_SEPARATOR
 from .enums import DossierState
 from .models import Dossier
 

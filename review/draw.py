@@ -42,11 +42,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.utils.functional import Promise, lazy
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from applications.enums import IndustrySection
+from mayor_award.core.lazytext import format_lazy as _format
 from mayor_award.core.lifecycle import MIN_PANEL_SIZE
 
 RECIPE_VERSION = 1
@@ -183,19 +184,6 @@ class DrawResult:
             candidate_ids=tuple(int(i) for i in record["candidate_ids"]),
             excluded={int(expert_id): Reason(reason) for expert_id, reason in record["excluded"]},
         )
-
-
-def _format_now(template, params: dict) -> str:
-    # Runs when the message is rendered, in the language active then (lazy params are rendered too).
-    return template % params
-
-
-_lazy_format = lazy(_format_now, str)
-
-
-def _format(template, **params) -> Promise:
-    """`template % params`, delayed until rendered. (`gettext_lazy(...) % params` alone would translate at once.)"""
-    return _lazy_format(template, params)
 
 
 MINIMUM_TOO_SMALL = _("A panel has at least five experts (Art. 7).")

@@ -56,9 +56,12 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from fractions import Fraction
 
-from django.utils.functional import Promise, lazy
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from mayor_award.core.lazytext import format_lazy as _format
+from mayor_award.core.lazytext import join_lazy
 
 MAX_PERCENT = 100
 DEFAULT_STEP = 5  # gbt19580-2012.json scoring.increment_rule: a setting of the cycle, default on
@@ -88,26 +91,6 @@ AGGREGATE_LABELS: dict[Aggregate, Promise] = {
 # --- lazy messages ---
 
 
-def _format_now(template, params: dict) -> str:
-    # Runs when the message is rendered, in the language active then (lazy params are rendered too).
-    return template % params
-
-
-_lazy_format = lazy(_format_now, str)
-
-
-def _format(template, **params) -> Promise:
-    """`template % params`, delayed until rendered. (`gettext_lazy(...) % params` alone would translate at once.)"""
-    return _lazy_format(template, params)
-
-
-def _join_now(items: tuple) -> str:
-    return str(LIST_SEPARATOR).join(str(item) for item in items)
-
-
-_lazy_join = lazy(_join_now, str)
-
-LIST_SEPARATOR = pgettext_lazy("list separator", ", ")
 NOT_A_PERCENT = _("%(value)s is not a percentage from 0 to 100 in steps of %(step)s.")
 INCOMPLETE = _("Every item is scored before the sheet is submitted (Art. 12); not scored yet: %(items)s.")
 
@@ -236,7 +219,7 @@ def require_complete(items: Iterable[Item], sheet: Sheet) -> None:
     _check_known(items, sheet)
     missing = missing_items(items, sheet)
     if missing:
-        message = _format(INCOMPLETE, items=_lazy_join(tuple(missing)))
+        message = _format(INCOMPLETE, items=join_lazy(missing))
         raise ScoreError("incomplete", message, missing=missing, expert_id=sheet.expert_id)
 
 
