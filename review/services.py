@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from applications.enums import DossierState
+from applications.enums import DossierState, IndustrySection
 from applications.models import Dossier
 from mayor_award.core.enums import Role
 from mayor_award.core.models import Cycle, User
@@ -90,6 +90,11 @@ def panel_create(*, cycle: Cycle, name: str, industries: list[str], dossiers, si
         )
     if size < cycle.panel_min_size:
         raise ReviewError(_("A panel has at least %(minimum)s experts (Art. 7).") % {"minimum": cycle.panel_min_size})
+    unknown = set(industries) - set(IndustrySection.values)
+    if not industries or unknown:
+        raise ReviewError(_("Name the panel's industries by their GB/T 4754-2017 section letters (Art. 6)."))
+    if Panel.objects.filter(cycle=cycle, name=name).exists():
+        raise ReviewError(_("This cycle already has a panel named %(name)s.") % {"name": name})
     panel = Panel(cycle=cycle, name=name, industries=sorted(set(industries)), size=size)
     panel.full_clean()
     panel.save()
@@ -269,8 +274,17 @@ def _replace(vacated: Seat, by: User):
 
 @transaction.atomic
 def panel_set_leader(*, seat: Seat, by: User) -> Seat:
-    Seat.objects.filter(panel=seat.panel, is_leader=True).update(is_leader=False)
+    """Make `seat` the panel's leader (组长); only an invited or accepted member of a drawn panel can lead."""
+    Panel.objects.select_for_update().get(pk=seat.panel_id)  # one leader change at a time per panel
+    seat = Seat.objects.select_related("panel").get(pk=seat.pk)
+    if not seat.panel.is_drawn or seat.status not in SeatStatus.holding():
+        raise ReviewError(_("Only a member of the drawn panel who has not declined can lead it."))
+    for current in Seat.objects.filter(panel=seat.panel, is_leader=True).exclude(pk=seat.pk):
+        current.is_leader = False
+        current._history_user = by
+        current.save(update_fields=["is_leader"])
     seat.is_leader = True
+    seat._history_user = by
     seat.save(update_fields=["is_leader"])
     audit_record(actor=by, action="panel.leader_set", obj=seat.panel, data={"seat": seat.pk})
     return seat

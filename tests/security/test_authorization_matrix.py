@@ -22,7 +22,7 @@ from applications import services as application_services
 from applications.models import EligibilityDecision, Invitation, Membership, MisconductFinding, Organisation
 from mayor_award.core import services
 from mayor_award.core.models import NoticeAttachment
-from review.models import Expert, Panel, PanelDossier, Pledge, Seat
+from review.models import Conflict, Expert, Panel, PanelDossier, Pledge, Seat
 from tests.factories.core import CycleFactory, NoticeFactory, UserFactory
 
 # "applicant" works for the organisation that owns the world's dossier; "other_applicant" for another one.
@@ -187,6 +187,30 @@ ROWS = [
         method="post",
         data={"kind": "eligible"},
     ),
+    # The review tools: the expert pool's Excel import and export, conflict detection, panels and their draw.
+    Row("admin:review_expert_import", secretariat_only()),
+    Row("admin:review_expert_process_import", secretariat_only(), method="post"),  # no file: the form again
+    Row("admin:review_expert_export", secretariat_only()),
+    Row("admin:review_conflict_detect", secretariat_only()),
+    Row("admin:review_conflict_detect", secretariat_only(), method="post", variant="post"),  # no cycle chosen
+    Row("admin:review_panel_suggested_groups", secretariat_only()),
+    Row(
+        "admin:review_panel_draw",
+        secretariat_only(302),  # too few experts: refused with a message
+        lambda w: {"object_id": w["expert_seat"].panel_id},
+        method="post",
+    ),
+    Row(
+        "admin:review_panel_set_leader",
+        secretariat_only(302),
+        lambda w: {"object_id": w["expert_seat"].panel_id, "seat_id": w["expert_seat"].pk},
+        method="post",
+    ),
+    Row(
+        "admin:review_panel_draw_record",
+        secretariat_only(404),  # the panel has not been drawn
+        lambda w: {"object_id": w["expert_seat"].panel_id},
+    ),
 ]
 
 # Per admin model: which of its pages the secretariat may open. Everyone else is sent to the admin login.
@@ -223,6 +247,26 @@ ADMIN_MODELS = {
     "applications.invitation": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
     "applications.eligibilitydecision": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
     "applications.misconductfinding": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403},
+    "review.expert": {
+        "changelist": 200,
+        "add": 200,
+        "change": 200,
+        "history": 200,
+        "delete": 403,
+        "simple_history": 200,
+    },
+    # Conflicts are evidence (shown, never changed); panels change only through their draw and leader buttons.
+    "review.conflict": {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403},
+    "review.panel": {
+        "changelist": 200,
+        "add": 200,
+        "change": 200,
+        "history": 200,
+        "delete": 403,
+        "simple_history": 200,
+    },
+    "review.seat": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403, "simple_history": 200},
+    "review.pledge": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
     # Groups are the roles: only a superuser manages them. Lockout records belong to the security admin.
     "auth.group": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
     "axes.accessattempt": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
@@ -398,6 +442,13 @@ def world(db):
             "applications.misconductfinding": MisconductFinding.objects.create(
                 organisation=other, cycle=cycle, description="伪造材料", recorded_by=secretariat
             ),
+            "review.expert": Expert.objects.get(user=users["expert"]),
+            "review.conflict": Conflict.objects.create(
+                expert=Expert.objects.get(user=users["expert"]), organisation=organisation, kind="recorded"
+            ),
+            "review.panel": expert_seat.panel,
+            "review.seat": expert_seat,
+            "review.pledge": Pledge.objects.get(expert__user=users["expert"]),
             "axes.accessattempt": AccessAttempt.objects.create(
                 username="x", ip_address="10.0.0.1", failures_since_start=1
             ),
