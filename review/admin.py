@@ -694,10 +694,11 @@ class PanelAdmin(NoHistoryRevertMixin, SimpleHistoryAdmin):
         seat = get_object_or_404(Seat.objects.select_related("panel", "expert__user"), pk=seat_id, panel_id=object_id)
         if not request.user.has_perm("review.change_panel", seat.panel):
             raise PermissionDenied
-        if seat.status not in SeatStatus.holding():
-            messages.error(request, _("Only an expert who holds a seat on the panel can lead it."))
-        else:
+        try:
             services.panel_set_leader(seat=seat, by=request.user)
+        except services.ReviewError as error:
+            messages.error(request, str(error))
+        else:
             messages.success(
                 request, _("%(expert)s now leads %(panel)s.") % {"expert": seat.expert, "panel": seat.panel.name}
             )

@@ -17,7 +17,10 @@ from django.utils.translation import trans_real
 from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["mayor_award", "applications", "review", "committee", "templates", "locale"]
+# Every top-level folder is copied except these and hidden ones (.venv, .git, caches), so a new app is covered
+# without editing this list; tests are left out on purpose: a string only a test uses needs no translation.
+NOT_SOURCES = {"var", "tests", "test-results", "node_modules"}
+REQUIRED_SOURCES = ("mayor_award", "applications", "review", "committee", "templates", "locale")
 CATALOG = Path("locale", "zh_Hans", "LC_MESSAGES", "django.po")
 MAKEMESSAGES = [
     "makemessages", "--locale", "zh_Hans", "--no-obsolete", "--no-location",
@@ -35,10 +38,14 @@ def require_gettext_tools():
 
 def copy_project(target: Path):
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
-    for name in SOURCES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=ignore)
+    sources = [
+        path for path in ROOT.iterdir()
+        if path.is_dir() and not path.name.startswith(".") and path.name not in NOT_SOURCES
+        and not path.name.endswith(".egg-info")
+    ]
+    assert set(REQUIRED_SOURCES) <= {path.name for path in sources}
+    for source in sources:
+        shutil.copytree(source, target / source.name, ignore=ignore)
     shutil.copy2(ROOT / "manage.py", target / "manage.py")
     probe = target / "templates" / "_translation_probe.html"
     probe.write_text(f'{{% load i18n %}}{{% translate "{PROBE}" %}}\n', encoding="utf-8")

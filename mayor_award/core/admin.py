@@ -1,10 +1,12 @@
 """The secretariat's admin for the core: cycles and their phases, notices, users, the audit trail."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,7 +18,7 @@ from . import services
 from .admin_mixins import NoHistoryRevertMixin
 from .enums import CyclePhase, NoticeState
 from .forms import NoticeAdminForm, NoticeAttachmentForm
-from .models import AuditEvent, Cycle, Notice, NoticeAttachment, User
+from .models import AuditEvent, Criteria, CriteriaItem, Cycle, Notice, NoticeAttachment, User
 
 admin.site.site_header = gettext_lazy("Luohe Mayor's Quality Award Management System")
 admin.site.site_title = gettext_lazy("Luohe Mayor's Quality Award Management System")
@@ -208,6 +210,92 @@ class UserAdmin(NoHistoryRevertMixin, DjangoUserAdmin, SimpleHistoryAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_change_permission(request, obj)
+
+
+class CriteriaCorrectionForm(forms.Form):
+    """New points for every scored item of a criteria version; categories and total follow from them."""
+
+    note = forms.CharField(
+        label=gettext_lazy("What is corrected, and on what authority"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            self.fields[f"points_{item.code}"] = forms.IntegerField(
+                label=f"{item.code} {item.name}", min_value=1, max_value=1000, initial=item.points
+            )
+
+    def points(self):
+        return {item.code: self.cleaned_data[f"points_{item.code}"] for item in self.items}
+
+
+@admin.register(Criteria)
+class CriteriaAdmin(admin.ModelAdmin):
+    """The evaluation standard's versions (Art. 10, 13): read-only; a correction is a new version."""
+
+    list_display = ["code", "version", "title", "total_points", "is_published", "created_at"]
+    readonly_fields = ["code", "version", "title", "total_points", "is_published", "note", "created_at"]
+    fields = readonly_fields
+    change_form_template = "admin/core/criteria/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/correct/", self.admin_site.admin_view(self.correct_view), name="core_criteria_correct"
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        criteria = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if criteria is not None:
+            extra_context["categories"] = criteria.categories.prefetch_related("items").order_by("position")
+            extra_context["can_correct"] = request.user.has_perm("core.correct_criteria", criteria)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def correct_view(self, request, object_id):
+        criteria = get_object_or_404(Criteria, pk=object_id)
+        if not request.user.has_perm("core.correct_criteria", criteria):
+            raise PermissionDenied
+        items = list(CriteriaItem.objects.filter(category__criteria=criteria).select_related("category"))
+        form = CriteriaCorrectionForm(request.POST or None, items=items)
+        if request.method == "POST" and form.is_valid():
+            try:
+                corrected = services.criteria_publish_correction(
+                    base=criteria, points=form.points(), note=form.cleaned_data["note"], by=request.user
+                )
+            except ValueError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Version %(version)s is published. Cycles that have not started scoring now use it; "
+                        "scores already given keep the version they were given under."
+                    )
+                    % {"version": corrected.version},
+                )
+                return redirect(reverse("admin:core_criteria_change", args=[corrected.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Publish a corrected version of %(criteria)s") % {"criteria": criteria},
+            "criteria": criteria,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/core/criteria/correct.html", context)
 
 
 @admin.register(AuditEvent)

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import lifecycle
-from .enums import NoticeKind, NoticeState
-from .models import AuditEvent, Criteria, Cycle, Notice
+from .enums import CyclePhase, NoticeKind, NoticeState
+from .models import AuditEvent, Criteria, CriteriaCategory, CriteriaItem, Cycle, Notice, ScoringBand
 from .signals import cycle_phase_entered, cycle_phase_exit
 
 logger = logging.getLogger(__name__)
@@ -138,3 +138,64 @@ def notices_publish_due(*, now=None) -> int:
     now = now or timezone.now()
     due = list(Notice.objects.due(now).values_list("pk", flat=True))
     return sum(notice_publish(notice_id=pk, now=now) for pk in due)
+
+
+# --- the criteria (评价准则) ---
+
+SCORING_PHASES_FROM = CyclePhase.MATERIAL_REVIEW
+
+
+@transaction.atomic
+def criteria_publish_correction(*, base: Criteria, points: dict[str, int], note: str, by) -> Criteria:
+    """Publish a corrected version of `base` with new item points; nothing scored under `base` changes.
+
+    Categories take the sum of their items; the total must stay the standard's total (1,000 for GB/T 19580).
+    Cycles that have not started scoring (before the material review) move to the new version.
+    """
+    items = list(CriteriaItem.objects.filter(category__criteria=base).select_related("category"))
+    if set(points) != {item.code for item in items} or any(int(value) <= 0 for value in points.values()):
+        raise ValueError(_("Give every item a positive number of points."))
+    total = sum(int(value) for value in points.values())
+    if total != base.total_points:
+        raise ValueError(
+            _("The items add up to %(total)s points; the standard's total is %(expected)s.")
+            % {"total": total, "expected": base.total_points}
+        )
+    latest = Criteria.objects.filter(code=base.code).order_by("-version").first()
+    corrected = Criteria.objects.create(
+        code=base.code, version=latest.version + 1, title=base.title, total_points=base.total_points, note=note
+    )
+    for category in base.categories.order_by("position"):
+        new_category = CriteriaCategory.objects.create(
+            criteria=corrected, code=category.code, name_zh=category.name_zh, name_en=category.name_en,
+            kind=category.kind, position=category.position,
+            points=sum(int(points[item.code]) for item in items if item.category_id == category.pk),
+        )
+        CriteriaItem.objects.bulk_create(
+            CriteriaItem(
+                category=new_category, code=item.code, name_zh=item.name_zh, name_en=item.name_en,
+                points=int(points[item.code]), kind=item.kind, scope_en=item.scope_en, position=item.position,
+            )
+            for item in items
+            if item.category_id == category.pk
+        )
+    ScoringBand.objects.bulk_create(
+        ScoringBand(
+            criteria=corrected, kind=band.kind, band=band.band, min_percent=band.min_percent,
+            max_percent=band.max_percent, allowed_percents=band.allowed_percents, text_zh=band.text_zh,
+            text_en=band.text_en,
+        )
+        for band in base.bands.all()
+    )
+    Criteria.objects.filter(code=base.code).exclude(pk=corrected.pk).update(is_published=False)
+    order = list(CyclePhase)
+    moved = []
+    for cycle in Cycle.objects.filter(criteria__code=base.code):
+        if order.index(CyclePhase(cycle.phase)) < order.index(SCORING_PHASES_FROM):
+            Cycle.objects.filter(pk=cycle.pk).update(criteria=corrected)
+            moved.append(cycle.number)
+    audit_record(
+        actor=by, action="criteria.corrected", obj=corrected,
+        data={"from_version": base.version, "note": note, "cycles_moved": moved},
+    )
+    return corrected

@@ -34,61 +34,41 @@ def seeded(settings):
     seed()
 
 
-def test_seed_demo_creates_one_user_per_demo_login(seeded):
+# Seeding takes seconds (it writes and submits twelve dossiers, draws panels), so one seeded database
+# answers the questions about the demo's contents, and only the idempotence tests seed again.
+
+
+def test_seed_demo_contents(seeded):
     assert counts() == {"users": 62, "cycles": 4, "notices": 2, "phase changes": 2}
-
-
-def test_seed_demo_twice_gives_the_same_counts(seeded):
-    first = counts()
-
-    seed()
-
-    assert counts() == first
-
-
-@pytest.mark.parametrize(("role", "size"), ROLE_SIZES.items(), ids=str)
-def test_seed_demo_each_role_group_has_its_users(seeded, role, size):
-    assert Group.objects.get(name=role).user_set.count() == size
-
-
-def test_seed_demo_only_the_secretariat_is_staff(seeded):
+    assert {role: Group.objects.get(name=role).user_set.count() for role in ROLE_SIZES} == ROLE_SIZES
     assert list(User.objects.filter(is_staff=True).values_list("username", flat=True)) == ["secretariat"]
-
-
-def test_seed_demo_password_works_for_every_role(seeded):
     for username in ["secretariat", "expert01", "expert40", "committee09", "applicant12"]:
         assert User.objects.get(username=username).check_password(DEMO_PASSWORD), username
-
-
-def test_seed_demo_restores_a_changed_demo_password(seeded, settings):
-    user = User.objects.get(username="expert01")
-    user.set_password("Changed-Password-99")
-    user.save()
-
-    seed()
-
-    assert User.objects.get(username="expert01").check_password(DEMO_PASSWORD)
-
-
-def test_seed_demo_cycle_4_is_under_eligibility_review_with_a_published_announcement(seeded):
     cycle = Cycle.objects.get(number=4)
-
     assert (cycle.year, cycle.phase) == (2026, CyclePhase.ELIGIBILITY)
     assert list(cycle.notices.filter(kind=NoticeKind.CYCLE_ANNOUNCEMENT).values_list("state", flat=True)) == [
         NoticeState.PUBLISHED
     ]
-
-
-def test_seed_demo_cycles_follow_the_numbering_rules(seeded):
-    for cycle in Cycle.objects.order_by("number"):
-        cycle.full_clean()
-
+    for each in Cycle.objects.order_by("number"):
+        each.full_clean()
     assert list(Cycle.objects.order_by("number").values_list("number", "year", "phase")) == [
         (1, 2020, CyclePhase.CLOSED),
         (2, 2022, CyclePhase.CLOSED),
         (3, 2024, CyclePhase.CLOSED),
         (4, 2026, CyclePhase.ELIGIBILITY),
     ]
+
+
+def test_seed_demo_twice_gives_the_same_counts_and_restores_a_changed_password(seeded):
+    first = counts()
+    user = User.objects.get(username="expert01")
+    user.set_password("Changed-Password-99")
+    user.save()
+
+    seed()
+
+    assert counts() == first
+    assert User.objects.get(username="expert01").check_password(DEMO_PASSWORD)
 
 
 def test_seed_demo_with_debug_off_refused(settings):

@@ -21,7 +21,7 @@ from stdnum.cn import uscc
 from applications import services as application_services
 from applications.models import EligibilityDecision, Invitation, Membership, MisconductFinding, Organisation
 from mayor_award.core import services
-from mayor_award.core.models import NoticeAttachment
+from mayor_award.core.models import Criteria, NoticeAttachment
 from review.models import Conflict, Expert, Panel, PanelDossier, Pledge, Seat
 from tests.factories.core import CycleFactory, NoticeFactory, UserFactory
 
@@ -173,6 +173,7 @@ ROWS = [
         secretariat_only(302),
         path=lambda w: f"/admin/core/cycle/{w['cycle'].pk}/",
     ),
+    Row("admin:core_criteria_correct", secretariat_only(), lambda w: {"object_id": w["cycle"].criteria_id}),
     Row(
         "admin:core_cycle_advance",
         secretariat_only(302),
@@ -226,6 +227,7 @@ ADMIN_MODELS = {
         "password_change": 200,
         "simple_history": 200,
     },
+    "core.criteria": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
     "core.auditevent": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
     "applications.organisation": {
         "changelist": 200,
@@ -432,6 +434,7 @@ def world(db):
             "core.user": users["applicant"],
             "core.auditevent": audit,
             "auth.group": Group.objects.get(name="expert"),
+            "core.criteria": Criteria.objects.latest_published(),
             "applications.organisation": organisation,
             "applications.dossier": dossier,
             "applications.membership": Membership.objects.get(user=users["applicant"]),
