@@ -309,3 +309,25 @@ def pledge_sign(*, expert: Expert, cycle: Cycle, ip_address: str | None, user_ag
     if created:
         audit_record(actor=by, action="pledge.signed", obj=pledge, data={"ip": ip_address})
     return pledge
+
+
+def invitations_lapse(*, now=None) -> int:
+    """Invitations not answered by their reply date count as declined; the next alternate is invited.
+
+    Run by beat (the mail sweeper's schedule); returns how many seats lapsed.
+    """
+    now = now or timezone.now()
+    lapsed = 0
+    for seat_id in Seat.objects.filter(status=SeatStatus.INVITED, reply_by__lt=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            seat = Seat.objects.select_for_update().select_related("panel__cycle", "expert").get(pk=seat_id)
+            if seat.status != SeatStatus.INVITED:
+                continue
+            seat.status = SeatStatus.DECLINED
+            seat.replied_at = now
+            seat.reply_note = str(_("No answer by the reply date."))
+            seat.save(update_fields=["status", "replied_at", "reply_note"])
+            audit_record(actor=None, action="seat.lapsed", obj=seat.panel, data={"seat": seat.pk})
+            _replace(seat, None)
+            lapsed += 1
+    return lapsed

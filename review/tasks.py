@@ -14,7 +14,10 @@ def task_send_seat_invitation(*, seat_id: int) -> bool:
 
 @shared_task(name="review.tasks.task_send_pending_invitations")
 def task_send_pending_invitations() -> int:
-    """The sweeper, run by beat: invitations whose task never reached the queue."""
+    """The sweeper, run by beat: unanswered invitations past their date lapse (the next alternate is invited),
+    and invitations whose task never reached the queue are sent."""
     from .notifications import invitations_catch_up
+    from .services import invitations_lapse
 
+    invitations_lapse()
     return invitations_catch_up()

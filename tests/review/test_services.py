@@ -529,3 +529,24 @@ def test_pledge_sign_long_user_agent_is_cut_to_the_field(cycle):
     pledge = services.pledge_sign(expert=expert, cycle=cycle, ip_address=None, user_agent="x" * 500, by=expert.user)
 
     assert len(Pledge.objects.get(pk=pledge.pk).user_agent) == 300
+
+
+def test_invitations_lapse_after_the_reply_date_brings_in_the_next_alternate(drawn_panel_for_lapse):
+    panel, seat = drawn_panel_for_lapse
+    just_before = seat.reply_by - dt.timedelta(seconds=1)
+
+    # All five members were invited together, so all five lapse.
+    assert services.invitations_lapse(now=just_before) == 0
+    assert services.invitations_lapse(now=seat.reply_by + dt.timedelta(seconds=1)) == 5
+
+    seat.refresh_from_db()
+    replacement = Seat.objects.get(panel=panel, replaces=seat)
+    assert (seat.status, replacement.status) == (SeatStatus.DECLINED, SeatStatus.INVITED)
+    assert AuditEvent.objects.filter(action="seat.lapsed").count() == 5
+
+
+@pytest.fixture
+def drawn_panel_for_lapse(panel, draw_panel):
+    ExpertFactory.create_batch(9)
+    draw_panel(panel)
+    return panel, seats(panel)[0]
