@@ -19,7 +19,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from mayor_award.core.admin_mixins import NoHistoryRevertMixin
 from mayor_award.core.articles import article_label
-from mayor_award.core.enums import CyclePhase
 from mayor_award.core.lazytext import LIST_SEPARATOR
 
 from . import eligibility, services
@@ -340,12 +339,8 @@ class DossierAdmin(NoHistoryRevertMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin)
         ]
 
     def decision_blocked(self, dossier) -> str:
-        """Why no decision can be recorded now (empty: it can)."""
-        if dossier.state not in DECIDABLE_STATES:
-            return _("Only submitted dossiers can be decided.")
-        if dossier.cycle.phase != CyclePhase.ELIGIBILITY:
-            return _("Eligibility is decided during the eligibility review phase.")
-        return ""
+        """Why no decision can be recorded now (empty: it can); the service's own rule."""
+        return services.decision_refusal(dossier) or ""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         dossier = self.get_object(request, unquote(object_id))

@@ -1,5 +1,7 @@
 """Forms of the applicant portal: validation only, the services write."""
 
+import re
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
@@ -369,7 +371,7 @@ class DeclarationsForm(SectionForm):
         levels = {str(label): value for value, label in AWARD_LEVELS} | {value: value for value, _ in AWARD_LEVELS}
         for number, line in enumerate(_lines(self.cleaned_data["awards"]), start=1):
             parts = [part.strip() for part in line.replace("，", ",").split(",")]
-            if len(parts) != 3 or parts[1].lower() not in levels or not parts[2].isdigit():
+            if len(parts) != 3 or parts[1].lower() not in levels or not re.fullmatch(r"\d{4}", parts[2], re.ASCII):
                 raise forms.ValidationError(
                     _(
                         "Line %(number)s: write the name, the level (national or provincial) and the year, "

@@ -4,10 +4,11 @@ import hashlib
 import logging
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from .models import (
     Organisation,
 )
 from .selectors import eligibility_inputs
+from .signals import dossier_decision_veto
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +161,8 @@ def _refuse_unless_editable(dossier: Dossier, key: str):
 @transaction.atomic
 def section_save(*, dossier: Dossier, key: str, data: dict, version: int, by: User) -> DossierSection:
     """Save one section's draft, unless someone else saved it since `version` was read."""
-    dossier = Dossier.objects.select_related("cycle", "organisation").get(pk=dossier.pk)
+    # The dossier row is locked, so a save cannot slip in while a colleague submits.
+    dossier = Dossier.objects.select_for_update().select_related("cycle", "organisation").get(pk=dossier.pk)
     _refuse_unless_editable(dossier, key)
     data = sections.to_json(key, data)
     if key == DossierSectionKey.BASICS:
@@ -185,8 +188,14 @@ def section_save(*, dossier: Dossier, key: str, data: dict, version: int, by: Us
 def attachment_add(*, dossier: Dossier, purpose: str, title: str, upload, kind: str, by: User) -> Attachment:
     from mayor_award.core.uploads import KINDS
 
-    dossier = Dossier.objects.select_related("cycle").get(pk=dossier.pk)
+    dossier = Dossier.objects.select_for_update().select_related("cycle").get(pk=dossier.pk)
     _refuse_unless_editable(dossier, DossierSectionKey.ATTACHMENTS)
+    used = dossier.attachments.aggregate(total=Sum("size"))["total"] or 0
+    if used + upload.size > settings.DOSSIER_TOTAL_MAX_BYTES:  # checked again under the lock: two uploads at once
+        raise DossierError(
+            _("The dossier's attachments may take at most %(limit)s MB in all; this file does not fit.")
+            % {"limit": settings.DOSSIER_TOTAL_MAX_BYTES // (1024 * 1024)}
+        )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -209,7 +218,8 @@ def attachment_add(*, dossier: Dossier, purpose: str, title: str, upload, kind: 
 
 @transaction.atomic
 def attachment_remove(*, attachment: Attachment, by: User):
-    _refuse_unless_editable(attachment.dossier, DossierSectionKey.ATTACHMENTS)
+    dossier = Dossier.objects.select_for_update().select_related("cycle").get(pk=attachment.dossier_id)
+    _refuse_unless_editable(dossier, DossierSectionKey.ATTACHMENTS)
     audit_record(
         actor=by,
         action="dossier.attachment_removed",
@@ -319,6 +329,20 @@ def dossier_transition(*, dossier: Dossier, to: str, by: User, data: dict | None
     return dossier
 
 
+def decision_refusal(dossier: Dossier, now=None) -> str | None:
+    """Why no eligibility decision can be recorded on the dossier now; None when it can."""
+    now = now or timezone.now()
+    lapsed = dossier.state == DossierState.CORRECTION and dossier.correction_until and dossier.correction_until <= now
+    if dossier.state not in (DossierState.SUBMITTED, DossierState.ELIGIBLE, DossierState.INELIGIBLE) and not lapsed:
+        return _("Only submitted dossiers, or dossiers whose correction period has passed, can be decided.")
+    if dossier.cycle.phase != CyclePhase.ELIGIBILITY:
+        return _("Eligibility is decided during the eligibility review phase.")
+    for _receiver, reason in dossier_decision_veto.send(sender=Dossier, dossier=dossier):
+        if reason:
+            return str(reason)
+    return None
+
+
 @transaction.atomic
 def eligibility_decide(
     *,
@@ -333,15 +357,9 @@ def eligibility_decide(
 ) -> EligibilityDecision:
     """The secretariat's decision: eligible, ineligible (with the articles) or a correction request (补正)."""
     dossier = Dossier.objects.select_for_update().select_related("cycle").get(pk=dossier.pk)
-    correction_lapsed = dossier.state == DossierState.CORRECTION and dossier.correction_until <= timezone.now()
-    if dossier.state not in (DossierState.SUBMITTED, DossierState.ELIGIBLE, DossierState.INELIGIBLE) and not (
-        correction_lapsed
-    ):
-        raise DossierError(
-            _("Only submitted dossiers, or dossiers whose correction period has passed, can be decided.")
-        )
-    if dossier.cycle.phase != CyclePhase.ELIGIBILITY:
-        raise DossierError(_("Eligibility is decided during the eligibility review phase."))
+    refusal = decision_refusal(dossier)
+    if refusal:
+        raise DossierError(refusal)
     if kind == EligibilityDecisionKind.INELIGIBLE and not articles:
         raise DossierError(_("Name the articles the dossier does not meet."))
     if kind == EligibilityDecisionKind.CORRECTION:

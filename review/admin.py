@@ -42,7 +42,7 @@ from . import draw, services
 from .draw_record import industry_labels, record_context, render_draw_record
 from .enums import ConflictKind, Qualification, SeatStatus
 from .models import Conflict, Expert, Panel, Pledge, Seat
-from .resources import ExpertResource, PoolXLSX, problems
+from .resources import ExpertResource, PoolXLSX, pool_account_allowed, problems
 
 LIST_SEPARATOR = "、"
 
@@ -125,6 +125,10 @@ class ExpertForm(forms.ModelForm):
         user = self.cleaned_data["user"]
         if user is not None and user.is_superuser:
             raise ValidationError(_("An administrator's account cannot join the expert pool."))
+        if user is not None and not pool_account_allowed(user):
+            raise ValidationError(
+                _("Staff of an applicant organisation or of the secretariat cannot join the expert pool.")
+            )
         return user
 
     def clean_employer_credit_code(self):

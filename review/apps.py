@@ -8,3 +8,6 @@ class ReviewConfig(AppConfig):
     name = "review"
     verbose_name = _("Review")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - connects the guards

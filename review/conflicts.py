@@ -29,7 +29,8 @@ def normalise_name(name: str) -> str:
     return text
 
 
-def _same(name_a: str, code_a: str, name_b: str, code_b: str) -> bool:
+def _same(name_a, code_a, name_b, code_b) -> bool:
+    name_a, code_a, name_b, code_b = (str(value or "") for value in (name_a, code_a, name_b, code_b))
     if code_a and code_b:
         return code_a.upper() == code_b.upper()
     return bool(normalise_name(name_a)) and normalise_name(name_a) == normalise_name(name_b)

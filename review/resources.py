@@ -27,6 +27,7 @@ from import_export.resources import ModelResource
 
 from applications.enums import IndustrySection
 from applications.validators import normalise_credit_code, validate_credit_code
+from mayor_award.core.enums import Role
 from mayor_award.core.models import User
 from mayor_award.core.services import audit_record
 
@@ -298,6 +299,12 @@ class ExpertResource(ModelResource):
                 _("The account %(username)s is an administrator's; it cannot join the pool by import.")
                 % {"username": username},
             )
+        elif existing_user is not None and not pool_account_allowed(existing_user):
+            error(
+                "username",
+                _("The account %(username)s belongs to an applicant or to the secretariat; it cannot join the pool.")
+                % {"username": username},
+            )
         creates_account = existing_user is None
 
         if not values["name"] and (creates_account or not existing_user.name):
@@ -457,3 +464,12 @@ def problems(result) -> list[dict]:
         for error in row.errors:
             found.append({"line": line_of(result, error.number), "reasons": [str(error.error)]})
     return sorted(found, key=lambda problem: problem["line"] or 0)
+
+
+def pool_account_allowed(user) -> bool:
+    """Experts judge applicants: an applicant's staff or a secretariat clerk may not sit in the pool."""
+    from applications.models import Membership
+
+    if Membership.objects.filter(user=user).exists():
+        return False
+    return not user.groups.filter(name=Role.SECRETARIAT).exists()

@@ -2,9 +2,11 @@
 
 from django.db.models import Exists, OuterRef, Prefetch
 
+from applications.enums import DossierState
 from applications.models import Attachment, Dossier, DossierSection
+from mayor_award.core.enums import CyclePhase
 
-from .enums import SeatStatus
+from .enums import ExpertStatus, SeatStatus
 from .models import Conflict, Expert, Pledge, Seat
 
 
@@ -27,15 +29,31 @@ def has_signed_pledge(expert, cycle) -> bool:
     return Pledge.objects.filter(expert=expert, cycle=cycle).exists()
 
 
+# The review runs in these cycle phases; before and after them no expert reads a dossier.
+REVIEW_PHASES = (CyclePhase.MATERIAL_REVIEW, CyclePhase.ONSITE_REVIEW)
+# Dossiers still in the competition (an ineligible, withdrawn or revoked one leaves the experts' desks).
+UNDER_REVIEW_STATES = (
+    DossierState.ELIGIBLE,
+    DossierState.MATERIAL_REVIEWED,
+    DossierState.SELECTED,
+    DossierState.NOT_SELECTED,
+    DossierState.ONSITE_REVIEWED,
+    DossierState.CANDIDATE,
+)
+
+
 def dossiers_for_expert(user):
-    """Dossiers of the panels on which the user holds an accepted seat, after the pledge, without conflicts."""
+    """Dossiers an expert may read: an accepted seat on their panel, the cycle's pledge signed, no conflict,
+    an active expert, the cycle in its review phases and the dossier still under review."""
     expert = expert_for_user(user)
-    if expert is None:
+    if expert is None or expert.status != ExpertStatus.ACTIVE:
         return Dossier.objects.none()
     return (
         Dossier.objects.filter(
             panel_assignment__panel__seats__expert=expert,
             panel_assignment__panel__seats__status=SeatStatus.ACCEPTED,
+            cycle__phase__in=REVIEW_PHASES,
+            state__in=UNDER_REVIEW_STATES,
         )
         .filter(Exists(Pledge.objects.filter(expert=expert, cycle=OuterRef("cycle"))))
         .exclude(Exists(Conflict.objects.filter(expert=expert, organisation=OuterRef("organisation"))))

@@ -159,6 +159,9 @@ def _request(panel: Panel) -> draw.PanelRequest:
 @transaction.atomic
 def panel_draw(*, panel: Panel, by: User, seed: str | None = None) -> Panel:
     """Draw the panel's members and ranked alternates at random; store seed, candidates and result; invite."""
+    # The cycle's row is locked first: draws and replacements of one cycle run one at a time, so no expert
+    # is seated twice and no alternate is called twice.
+    Cycle.objects.select_for_update().get(pk=panel.cycle_id)
     panel = Panel.objects.select_for_update().select_related("cycle").get(pk=panel.pk)
     if panel.is_drawn:
         raise ReviewError(_("This panel has already been drawn."))
@@ -225,9 +228,12 @@ def _enqueue_invitation(*, seat_id: int):
 @transaction.atomic
 def seat_reply(*, seat: Seat, accept: bool, by: User, conflict_with=None, note: str = "") -> Seat:
     """The expert accepts or declines the invitation, or declares a conflict; a vacancy brings in an alternate."""
+    _lock_cycle_of(seat.pk)
     seat = Seat.objects.select_for_update().select_related("panel__cycle", "expert").get(pk=seat.pk)
     if seat.status != SeatStatus.INVITED:
         raise ReviewError(_("This invitation has already been answered."))
+    if seat.reply_by and timezone.now() > seat.reply_by:
+        raise ReviewError(_("The reply date has passed; the secretariat has invited the next expert."))
     seat.replied_at = timezone.now()
     seat.reply_note = note
     if accept:
@@ -245,6 +251,18 @@ def seat_reply(*, seat: Seat, accept: bool, by: User, conflict_with=None, note: 
     return seat
 
 
+def _lock_cycle_of(seat_id: int):
+    """Seat changes of one cycle run one at a time (see panel_draw)."""
+    cycle_id = Seat.objects.values_list("panel__cycle_id", flat=True).get(pk=seat_id)
+    Cycle.objects.select_for_update().get(pk=cycle_id)
+
+
+def _step_down(seat: Seat, by):
+    seat.is_leader = False
+    seat._history_user = by
+    seat.save(update_fields=["is_leader"])
+
+
 def _replace(vacated: Seat, by: User):
     """Bring in the next alternate in draw order who is still available (not conflicted, not seated elsewhere)."""
     panel = vacated.panel
@@ -259,14 +277,15 @@ def _replace(vacated: Seat, by: User):
     result = draw.DrawResult.from_record(record["result"])
     next_expert = draw.replacement(result, vacated.expert_id, unavailable)
     if next_expert is None:
+        if vacated.is_leader:
+            _step_down(vacated, by)  # the secretariat names a new leader among the remaining members
         audit_record(actor=by, action="panel.alternates_exhausted", obj=panel, data={"seat": vacated.pk})
         return None
     rank = (Seat.objects.filter(panel=panel).order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
-    if vacated.is_leader:  # leadership passes to the replacement; one leader per panel at any moment
-        Seat.objects.filter(pk=vacated.pk).update(is_leader=False)
-    seat = Seat.objects.create(
-        panel=panel, expert_id=next_expert, rank=rank, replaces=vacated, is_leader=vacated.is_leader
-    )
+    was_leader = vacated.is_leader
+    if was_leader:  # leadership passes to the replacement; one leader per panel at any moment
+        _step_down(vacated, by)
+    seat = Seat.objects.create(panel=panel, expert_id=next_expert, rank=rank, replaces=vacated, is_leader=was_leader)
     _invite(seat)
     audit_record(actor=by, action="panel.alternate_invited", obj=panel, data={"seat": seat.pk, "replaces": vacated.pk})
     return seat
@@ -320,6 +339,9 @@ def invitations_lapse(*, now=None) -> int:
     lapsed = 0
     for seat_id in Seat.objects.filter(status=SeatStatus.INVITED, reply_by__lt=now).values_list("pk", flat=True):
         with transaction.atomic():
+            Cycle.objects.select_for_update().get(
+                pk=Seat.objects.values_list("panel__cycle_id", flat=True).get(pk=seat_id)
+            )
             seat = Seat.objects.select_for_update().select_related("panel__cycle", "expert").get(pk=seat_id)
             if seat.status != SeatStatus.INVITED:
                 continue

@@ -24,6 +24,12 @@ class NoticeAdminForm(forms.ModelForm):
         model = Notice
         fields = ["cycle", "kind", "title", "body", "state", "publish_at"]
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and Notice.objects.filter(pk=self.instance.pk, state=NoticeState.PUBLISHED).exists():
+            raise forms.ValidationError(_("A published notice cannot be changed; publish a correction instead."))
+        return cleaned
+
 
 class NoticeAttachmentForm(forms.ModelForm):
     class Meta:

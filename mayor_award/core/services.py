@@ -167,22 +167,37 @@ def criteria_publish_correction(*, base: Criteria, points: dict[str, int], note:
     )
     for category in base.categories.order_by("position"):
         new_category = CriteriaCategory.objects.create(
-            criteria=corrected, code=category.code, name_zh=category.name_zh, name_en=category.name_en,
-            kind=category.kind, position=category.position,
+            criteria=corrected,
+            code=category.code,
+            name_zh=category.name_zh,
+            name_en=category.name_en,
+            kind=category.kind,
+            position=category.position,
             points=sum(int(points[item.code]) for item in items if item.category_id == category.pk),
         )
         CriteriaItem.objects.bulk_create(
             CriteriaItem(
-                category=new_category, code=item.code, name_zh=item.name_zh, name_en=item.name_en,
-                points=int(points[item.code]), kind=item.kind, scope_en=item.scope_en, position=item.position,
+                category=new_category,
+                code=item.code,
+                name_zh=item.name_zh,
+                name_en=item.name_en,
+                points=int(points[item.code]),
+                kind=item.kind,
+                scope_en=item.scope_en,
+                position=item.position,
             )
             for item in items
             if item.category_id == category.pk
         )
     ScoringBand.objects.bulk_create(
         ScoringBand(
-            criteria=corrected, kind=band.kind, band=band.band, min_percent=band.min_percent,
-            max_percent=band.max_percent, allowed_percents=band.allowed_percents, text_zh=band.text_zh,
+            criteria=corrected,
+            kind=band.kind,
+            band=band.band,
+            min_percent=band.min_percent,
+            max_percent=band.max_percent,
+            allowed_percents=band.allowed_percents,
+            text_zh=band.text_zh,
             text_en=band.text_en,
         )
         for band in base.bands.all()
@@ -190,12 +205,16 @@ def criteria_publish_correction(*, base: Criteria, points: dict[str, int], note:
     Criteria.objects.filter(code=base.code).exclude(pk=corrected.pk).update(is_published=False)
     order = list(CyclePhase)
     moved = []
-    for cycle in Cycle.objects.filter(criteria__code=base.code):
+    for cycle in Cycle.objects.select_for_update().filter(criteria__code=base.code):
         if order.index(CyclePhase(cycle.phase)) < order.index(SCORING_PHASES_FROM):
-            Cycle.objects.filter(pk=cycle.pk).update(criteria=corrected)
+            cycle.criteria = corrected
+            cycle._history_user = by
+            cycle.save(update_fields=["criteria"])
             moved.append(cycle.number)
     audit_record(
-        actor=by, action="criteria.corrected", obj=corrected,
+        actor=by,
+        action="criteria.corrected",
+        obj=corrected,
         data={"from_version": base.version, "note": note, "cycles_moved": moved},
     )
     return corrected

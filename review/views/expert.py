@@ -23,7 +23,7 @@ from mayor_award.core.services import audit_record
 from .. import services
 from ..enums import SeatStatus
 from ..models import Pledge, Seat
-from ..selectors import dossier_for_expert, expert_for_user, has_signed_pledge, seats_for_expert
+from ..selectors import REVIEW_PHASES, dossier_for_expert, expert_for_user, has_signed_pledge, seats_for_expert
 
 
 def expert_required(view):
@@ -41,7 +41,11 @@ def expert_required(view):
 def dashboard(request):
     seats = list(seats_for_expert(request.expert))
     pledged = set(Pledge.objects.filter(expert=request.expert).values_list("cycle_id", flat=True))
-    return render(request, "review/expert/dashboard.html", {"seats": seats, "pledged": pledged})
+    return render(
+        request,
+        "review/expert/dashboard.html",
+        {"seats": seats, "pledged": pledged, "review_phases": [str(phase) for phase in REVIEW_PHASES]},
+    )
 
 
 class ReplyForm(forms.Form):
@@ -102,7 +106,7 @@ def seat_reply(request, pk):
 @expert_required
 @require_http_methods(["GET", "POST"])
 def pledge(request, cycle_pk):
-    cycle = get_object_or_404(Cycle, pk=cycle_pk, panels__seats__expert=request.expert)
+    cycle = get_object_or_404(Cycle.objects.filter(panels__seats__expert=request.expert).distinct(), pk=cycle_pk)
     if request.method == "POST":
         if request.POST.get("agree") != "yes":
             messages.error(request, _("Tick the box to sign the pledge."))
@@ -123,6 +127,17 @@ def pledge(request, cycle_pk):
     )
 
 
+# Contact data is for the secretariat only (data minimisation): experts read the organisation's facts.
+PRIVATE_PROFILE_KEYS = ("contact_name", "contact_phone", "legal_representative", "address")
+
+
+def _without_contacts(data: dict) -> dict:
+    if "profile" not in data:
+        return data
+    profile = {key: value for key, value in data["profile"].items() if key not in PRIVATE_PROFILE_KEYS}
+    return {**data, "profile": profile}
+
+
 @expert_required
 def dossier(request, pk):
     found = dossier_for_expert(request.user, pk)
@@ -130,7 +145,7 @@ def dossier(request, pk):
         raise Http404
     audit_record(actor=request.user, action="dossier.opened", obj=found)
     sections = [
-        {"label": section.get_key_display(), "entries": section_entries(section.data)}
+        {"label": section.get_key_display(), "entries": section_entries(_without_contacts(section.data))}
         for section in found.sections.all()
         if section.key != DossierSectionKey.ATTACHMENTS
     ]

@@ -272,7 +272,7 @@ def test_change_page_without_the_form_for_a_draft(secretariat_client, cycle):
     html = secretariat_client.get(change_url(dossier)).content.decode()
 
     assert 'id="decision-form"' not in html
-    assert zh("Only submitted dossiers can be decided.") in html
+    assert zh("Only submitted dossiers, or dossiers whose correction period has passed, can be decided.") in html
 
 
 # --- deciding ---

@@ -83,7 +83,7 @@ def test_ineligible_names_the_articles_and_the_note(dossier):
     notifications.eligibility_decision_mail(decision_id=decision.pk)
 
     body = only_message().body
-    assert "8(1)" in body and "9(3)" in body
+    assert "第八条第一项" in body and "第九条第三项" in body
     assert "2024年发生一般质量事故。" in body
     assert (
         in_chinese("Decision: the application is not eligible. It does not meet these articles of the Measures:")

@@ -20,7 +20,7 @@ def seated_expert():
     def make(count):
         expert = ExpertFactory()
         for number in range(1, count + 1):
-            cycle = CycleFactory(number=number)
+            cycle = CycleFactory(number=number, phase="material_review")
             panel = PanelFactory(cycle=cycle)
             PanelDossierFactory.create_batch(count, panel=panel)
             SeatFactory(panel=panel, expert=expert, accepted=True, leader=number == 1)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from applications.enums import AttachmentPurpose, DossierState
+from mayor_award.core.enums import CyclePhase
 from mayor_award.core.models import AuditEvent
 from review import services
 from review.enums import ConflictKind, SeatStatus
@@ -80,7 +81,7 @@ def opened_events():
 
 @pytest.fixture
 def cycle():
-    return CycleFactory(number=1, year=2020)
+    return CycleFactory(number=1, year=2020, phase=CyclePhase.MATERIAL_REVIEW)
 
 
 @pytest.fixture
@@ -315,7 +316,7 @@ def test_pledge_signed_opens_the_dossier(client, panel, dossier):
 
 
 def test_pledge_page_of_a_cycle_without_a_seat_gives_404(client, reader):
-    other_cycle = CycleFactory(number=2, year=2022)
+    other_cycle = CycleFactory(number=2, year=2022, phase=CyclePhase.MATERIAL_REVIEW)
     client.force_login(reader.user)
 
     assert client.get(pledge_url(other_cycle)).status_code == 404

@@ -120,8 +120,9 @@ ROWS = [
     ),
     Row(
         "applications:attachment",
-        # The panel leader sits on the dossier's panel; the expert on another panel.
-        {**own_organisation(), **dict.fromkeys(("expert", "committee"), 404), "panel_leader": 200, "secretariat": 200},
+        # The panel leader sits on the dossier's panel, the expert on another one; neither reads it while the
+        # cycle is still open (experts read only during the review phases: tests/review/test_expert_views.py).
+        {**own_organisation(), **dict.fromkeys(("expert", "panel_leader", "committee"), 404), "secretariat": 200},
         lambda w: {"dossier_pk": w["dossier"].pk, "pk": w["dossier_file"].pk},
     ),
     Row("applications:submit", own_organisation(), lambda w: {"pk": w["dossier"].pk}),
@@ -140,7 +141,7 @@ ROWS = [
     ),
     Row(
         "review:dossier",
-        {**everyone(403), "anonymous": LOGIN, "expert": 404, "panel_leader": 200},
+        {**everyone(403), "anonymous": LOGIN, "expert": 404, "panel_leader": 404},
         lambda w: {"pk": w["dossier"].pk},
     ),
     Row("login", everyone(200)),
