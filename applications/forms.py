@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.forms import SetPasswordMixin
 from django.utils.translation import gettext_lazy as _
 
+from mayor_award.core.articles import article_label
 from mayor_award.core.models import User
 from mayor_award.core.uploads import safe_display_name, validate_upload
 
@@ -353,7 +354,8 @@ class DeclarationsForm(SectionForm):
         super().__init__(*args, **kwargs)
         for article in DECLARATION_ARTICLES:
             self.fields[article] = forms.ChoiceField(
-                label=_("Art. %(article)s: %(text)s") % {"article": article, "text": DECLARATION_TEXTS[article]},
+                label=_("%(article)s: %(text)s")
+                % {"article": article_label(article), "text": DECLARATION_TEXTS[article]},
                 choices=DECLARATION_CHOICES,
                 required=False,
                 widget=forms.RadioSelect,

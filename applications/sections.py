@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mayor_award.core.articles import article_label
 from mayor_award.core.models import CriteriaItem
 
 from .enums import AttachmentPurpose, DossierSectionKey
@@ -122,7 +123,9 @@ def _missing_self_assessment(data, dossier, purposes):
 
 
 def _missing_declarations(data, dossier, purposes):
-    missing = [_("declaration on Art. %(article)s") % {"article": a} for a in DECLARATION_ARTICLES if not data.get(a)]
+    missing = [
+        _("declaration on %(article)s") % {"article": article_label(a)} for a in DECLARATION_ARTICLES if not data.get(a)
+    ]
     if AttachmentPurpose.COMMITMENT_LETTER not in purposes:
         missing.append(_("the signed and sealed commitment letter"))
     return missing

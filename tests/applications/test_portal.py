@@ -24,6 +24,7 @@ from PIL import Image
 from applications import pdf, receipts, sections, services
 from applications.enums import DossierSectionKey, DossierState, EligibilityDecisionKind
 from applications.models import Attachment, Dossier, DossierSection
+from mayor_award.core.articles import article_label
 from mayor_award.core.enums import CyclePhase
 from mayor_award.core.models import AuditEvent, Cycle
 from tests.conftest import require
@@ -402,7 +403,10 @@ def test_progress_lists_the_incomplete_sections(applicant_client, dossier):
     ]
     declarations = next(entry for entry in progress if entry["key"] == "declarations")
     assert [zh_label(label) for label in declarations["missing"]] == [
-        *(zh("declaration on Art. %(article)s") % {"article": a} for a in sections.DECLARATION_ARTICLES),
+        *(
+            zh("declaration on %(article)s") % {"article": article_label(a, "zh-hans")}
+            for a in sections.DECLARATION_ARTICLES
+        ),
         zh("the signed and sealed commitment letter"),
     ]
     assert response.content.decode().count(zh("incomplete")) == 3
