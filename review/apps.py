@@ -10,4 +10,26 @@ class ReviewConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from mayor_award.core import audit_labels
+
         from . import receivers  # noqa: F401 - connects the guards
+
+        audit_labels.register(
+            {
+                "expert.saved": _("expert profile saved"),
+                "user.created": _("user account created"),
+                "conflict.recorded": _("conflict of interest recorded"),
+                "conflicts.detected": _("conflicts of interest detected"),
+                "panel.created": _("panel created"),
+                "panel.drawn": _("panel drawn"),
+                "panel.leader_set": _("panel leader named"),
+                "panel.alternate_invited": _("alternate invited"),
+                "panel.alternates_exhausted": _("no alternate left"),
+                "panel.draw_record_printed": _("draw record printed"),
+                "seat.invitation_sent": _("invitation sent"),
+                "seat.replied": _("invitation answered"),
+                "seat.lapsed": _("invitation lapsed"),
+                "pledge.signed": _("pledge signed"),
+                "dossier.opened": _("dossier opened by an expert"),
+            }
+        )

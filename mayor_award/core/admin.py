@@ -1,6 +1,7 @@
 """The secretariat's admin for the core: cycles and their phases, notices, users, the audit trail."""
 
 from django import forms
+from django.apps import apps as django_apps
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import audit_labels, services
 from .admin_mixins import NoHistoryRevertMixin
 from .enums import CyclePhase, NoticeState
 from .forms import NoticeAdminForm, NoticeAttachmentForm
@@ -249,6 +250,17 @@ class CriteriaAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_label(self, obj):
+        return audit_labels.label(obj.action)
+
+    @admin.display(description=gettext_lazy("object type"), ordering="object_type")
+    def object_kind(self, obj):
+        try:
+            return django_apps.get_model(obj.object_type)._meta.verbose_name
+        except (LookupError, ValueError):
+            return obj.object_type
+
     def get_urls(self):
         return [
             path(
@@ -300,7 +312,7 @@ class CriteriaAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_repr"]
+    list_display = ["at", "actor", "action_label", "object_kind", "object_repr"]
     list_filter = ["action", "object_type"]
     list_select_related = ["actor"]
     search_fields = ["object_repr", "action", "actor__username", "actor__name"]
@@ -314,3 +326,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_label(self, obj):
+        return audit_labels.label(obj.action)
+
+    @admin.display(description=gettext_lazy("object type"), ordering="object_type")
+    def object_kind(self, obj):
+        try:
+            return django_apps.get_model(obj.object_type)._meta.verbose_name
+        except (LookupError, ValueError):
+            return obj.object_type
