@@ -31,7 +31,25 @@ class PlainHelperMixin:
         self.helper.form_tag = False
 
 
-class OrganisationRegistrationForm(PlainHelperMixin, SetPasswordMixin, forms.ModelForm):
+class NewAccountMixin(SetPasswordMixin):
+    """A new user name (free, valid) and a password typed twice that passes the validators."""
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        User.username_validator(username)
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This user name is taken."))
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        self.validate_passwords()
+        if "username" in cleaned:
+            self.validate_password_for_user(self.build_user())
+        return cleaned
+
+
+class OrganisationRegistrationForm(PlainHelperMixin, NewAccountMixin, forms.ModelForm):
     """An organisation and its first user (Art. 2: only organisations apply)."""
 
     username = forms.CharField(label=_("user name"), max_length=150, help_text=_("Letters, digits and @/./+/-/_ only."))
@@ -81,20 +99,6 @@ class OrganisationRegistrationForm(PlainHelperMixin, SetPasswordMixin, forms.Mod
             )
         return code
 
-    def clean_username(self):
-        username = self.cleaned_data["username"]
-        User.username_validator(username)
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("This user name is taken."))
-        return username
-
-    def clean(self):
-        cleaned = super().clean()
-        self.validate_passwords()
-        if "username" in cleaned:
-            self.validate_password_for_user(self.build_user())
-        return cleaned
-
     def build_user(self) -> User:
         return User(
             username=self.cleaned_data["username"],
@@ -107,24 +111,13 @@ class InvitationForm(PlainHelperMixin, forms.Form):
     email = forms.EmailField(label=_("e-mail address of the colleague"))
 
 
-class InvitationAcceptForm(PlainHelperMixin, SetPasswordMixin, forms.Form):
+class InvitationAcceptForm(PlainHelperMixin, NewAccountMixin, forms.Form):
     username = forms.CharField(label=_("user name"), max_length=150)
     name = forms.CharField(label=_("your name"), max_length=100)
     password1, password2 = SetPasswordMixin.create_password_fields()
 
-    def clean_username(self):
-        username = self.cleaned_data["username"]
-        User.username_validator(username)
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("This user name is taken."))
-        return username
-
-    def clean(self):
-        cleaned = super().clean()
-        self.validate_passwords()
-        if "username" in cleaned:
-            self.validate_password_for_user(User(username=cleaned["username"], name=cleaned.get("name", "")))
-        return cleaned
+    def build_user(self) -> User:
+        return User(username=self.cleaned_data["username"], name=self.cleaned_data.get("name", ""))
 
 
 class SectionForm(PlainHelperMixin, forms.Form):
