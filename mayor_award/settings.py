@@ -117,7 +117,7 @@ PASSWORD_HASHERS = env.list(
     ],
 )
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "after-login"  # each role lands in its own workspace
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 

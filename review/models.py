@@ -45,14 +45,19 @@ class Expert(models.Model):
 class Conflict(models.Model):
     """A conflict of interest between an expert and an applicant organisation; it keeps the dossier closed."""
 
-    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="conflicts")
+    expert = models.ForeignKey(Expert, verbose_name=_("expert"), on_delete=models.CASCADE, related_name="conflicts")
     organisation = models.ForeignKey(
         "applications.Organisation", verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(_("reason"), max_length=20, choices=ConflictKind.choices)
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
@@ -115,8 +120,10 @@ class Panel(models.Model):
 class PanelDossier(models.Model):
     """A dossier assigned to a panel: each dossier is reviewed by one panel."""
 
-    panel = models.ForeignKey(Panel, on_delete=models.CASCADE)
-    dossier = models.OneToOneField("applications.Dossier", on_delete=models.PROTECT, related_name="panel_assignment")
+    panel = models.ForeignKey(Panel, verbose_name=_("panel"), on_delete=models.CASCADE)
+    dossier = models.OneToOneField(
+        "applications.Dossier", verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="panel_assignment"
+    )
 
     class Meta:
         verbose_name = _("panel dossier")
@@ -129,8 +136,8 @@ class PanelDossier(models.Model):
 class Seat(models.Model):
     """An expert's place on a panel: invited, accepted, declined, or left for a conflict."""
 
-    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="seats")
-    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="seats")
+    panel = models.ForeignKey(Panel, verbose_name=_("panel"), on_delete=models.CASCADE, related_name="seats")
+    expert = models.ForeignKey(Expert, verbose_name=_("expert"), on_delete=models.PROTECT, related_name="seats")
     status = models.CharField(_("status"), max_length=20, choices=SeatStatus.choices, default=SeatStatus.INVITED)
     is_leader = models.BooleanField(_("panel leader"), default=False)
     rank = models.PositiveSmallIntegerField(_("draw rank"), default=0)
@@ -160,8 +167,8 @@ class Seat(models.Model):
 class Pledge(models.Model):
     """The confidentiality and integrity pledge (保密及廉洁承诺, Art. 23), signed before any dossier opens."""
 
-    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="pledges")
-    cycle = models.ForeignKey("core.Cycle", on_delete=models.PROTECT, related_name="+")
+    expert = models.ForeignKey(Expert, verbose_name=_("expert"), on_delete=models.PROTECT, related_name="pledges")
+    cycle = models.ForeignKey("core.Cycle", verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("text signed"))
     signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)

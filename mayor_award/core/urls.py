@@ -1,9 +1,10 @@
 from django.urls import path
 
-from .views import public
+from .views import accounts, public
 
 urlpatterns = [
     path("", public.home, name="home"),
+    path("accounts/workspace/", accounts.after_login, name="after-login"),
     path("notices/", public.notice_list, name="notice-list"),
     path("notices/feed/", public.NoticeFeed(), name="notice-feed"),
     path("notices/<int:pk>/", public.notice_detail, name="notice-detail"),

@@ -95,7 +95,7 @@ def log_in(page, base_url, username, password):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(base_url + reverse("home"))
+    page.wait_for_url(lambda url: reverse("login") not in url)  # each role lands in its own workspace
 
 
 @pytest.fixture
@@ -296,7 +296,7 @@ def test_organisation_applies_and_is_found_eligible(live_server, page, secretari
     page.wait_for_url(base + reverse("applications:submit", args=[dossier.pk]))
     completeness = page.locator("main ul.list-group li")
     expect(completeness).to_have_count(len(sections.EDITABLE_SECTIONS))
-    expect(completeness.locator(".text-success")).to_have_count(len(sections.EDITABLE_SECTIONS))
+    expect(completeness.locator(".text-bg-success")).to_have_count(len(sections.EDITABLE_SECTIONS))
     expect(completeness.locator(".text-danger")).to_have_count(0)
     expect(page.locator("main h3").nth(1)).to_have_text(zh("Automatic eligibility pre-check"))
     findings = page.locator("main table tbody tr")

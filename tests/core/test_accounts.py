@@ -33,13 +33,32 @@ def test_login_page_renders(client):
     assert list(response.context["form"].fields) == ["username", "password"]
 
 
-def test_login_right_password_redirects_home(client):
+def test_login_right_password_leads_to_the_workspace(client):
     user = UserFactory(username="applicant-a")
 
     response = log_in(client, "applicant-a", PASSWORD)
 
-    assert (response.status_code, response["Location"]) == (302, reverse("home"))
+    assert (response.status_code, response["Location"]) == (302, reverse("after-login"))
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+@pytest.mark.parametrize(
+    ("roles", "staff", "workspace"),
+    [
+        (["secretariat"], True, "admin:index"),
+        (["applicant"], False, "applications:dashboard"),
+        (["expert"], False, "review:dashboard"),
+        (["committee"], False, "home"),
+        ([], False, "home"),
+    ],
+    ids=["secretariat", "applicant", "expert", "committee", "no-role"],
+)
+def test_workspace_after_login_by_role(client, roles, staff, workspace):
+    client.force_login(UserFactory(roles=roles, is_staff=staff))
+
+    response = client.get(reverse("after-login"))
+
+    assert (response.status_code, response["Location"]) == (302, reverse(workspace))
 
 
 def test_login_four_wrong_passwords_then_the_right_one_succeeds(client):

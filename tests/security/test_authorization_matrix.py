@@ -144,6 +144,10 @@ ROWS = [
         {**everyone(403), "anonymous": LOGIN, "expert": 404, "panel_leader": 404},
         lambda w: {"pk": w["dossier"].pk},
     ),
+    Row(
+        "after-login",
+        {**everyone(302), "anonymous": LOGIN},
+    ),
     Row("login", everyone(200)),
     Row("logout", everyone(302), method="post"),
     Row("logout", signed_in(405), variant="get"),
