@@ -17,7 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import audit_labels, services
 from .admin_mixins import NoHistoryRevertMixin
-from .enums import CyclePhase, NoticeState
+from .enums import CyclePhase, NoticeState, Role
 from .forms import NoticeAdminForm, NoticeAttachmentForm
 from .models import AuditEvent, Criteria, CriteriaItem, Cycle, Notice, NoticeAttachment, User
 
@@ -178,10 +178,26 @@ class NoticeAdmin(NoHistoryRevertMixin, SimpleHistoryAdmin):
             )
 
 
+def role_label(group) -> str:
+    """A role group by its name in the user's language (the group's own name is a stable English key)."""
+    return str(Role(group.name).label) if group.name in Role.values else group.name
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = gettext_lazy("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__name=self.value()) if self.value() else queryset
+
+
 @admin.register(User)
 class UserAdmin(NoHistoryRevertMixin, DjangoUserAdmin, SimpleHistoryAdmin):
     list_display = ["username", "name", "email", "phone", "is_active", "is_staff"]
-    list_filter = ["groups", "is_active", "is_staff"]
+    list_filter = [RoleFilter, "is_active", "is_staff"]
     search_fields = ["username", "name", "email", "phone"]
     ordering = ["username"]
     fieldsets = [
@@ -200,6 +216,13 @@ class UserAdmin(NoHistoryRevertMixin, DjangoUserAdmin, SimpleHistoryAdmin):
         (None, {"classes": ["wide"], "fields": ["username", "name", "email", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            field.label_from_instance = role_label
+            field.label = _("Roles")
+        return field
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and request.user.is_superuser:
