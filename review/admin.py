@@ -38,10 +38,10 @@ from mayor_award.core.lifecycle import MIN_PANEL_SIZE
 from mayor_award.core.models import Cycle
 from mayor_award.core.services import audit_record
 
-from . import draw, services
+from . import draw, services, sheets
 from .draw_record import industry_labels, record_context, render_draw_record
 from .enums import ConflictKind, Qualification, SeatStatus
-from .models import Conflict, Expert, Panel, Pledge, Seat
+from .models import Conflict, Expert, Panel, Pledge, ScoreSheet, Seat
 from .resources import ExpertResource, PoolXLSX, pool_account_allowed, problems
 
 LIST_SEPARATOR = "、"
@@ -858,3 +858,53 @@ class PledgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("browser"))
     def user_agent_display(self, obj):
         return obj.user_agent if len(obj.user_agent) <= 50 else obj.user_agent[:49] + "…"
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason for reopening"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(ScoreSheet)
+class ScoreSheetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The experts' score sheets: shown to the secretariat; a submitted one is reopened with a reason."""
+
+    list_display = ["dossier", "expert_name", "stage", "state", "submitted_at"]
+    list_filter = ["stage", "state", "dossier__cycle"]
+    list_select_related = ["dossier__organisation", "seat__expert__user"]
+    search_fields = ["dossier__number", "seat__expert__user__name"]
+    fields = ["dossier", "seat", "stage", "state", "submitted_at", "updated_at"]
+    readonly_fields = fields
+    change_form_template = "admin/review/scoresheet/change_form.html"
+
+    @admin.display(description=gettext_lazy("expert"), ordering="seat__expert__user__name")
+    def expert_name(self, obj):
+        return obj.seat.expert
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/reopen/", self.admin_site.admin_view(self.reopen_view), name="review_scoresheet_reopen"
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "reopen_form": ReopenForm()}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def reopen_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        sheet = get_object_or_404(ScoreSheet, pk=object_id)
+        if not request.user.has_perm("review.reopen_scoresheet", sheet):
+            raise PermissionDenied
+        form = ReopenForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise sheets.SheetError(_("Give the reason for reopening the sheet."))
+            sheets.sheet_reopen(sheet=sheet, reason=form.cleaned_data["reason"], by=request.user)
+        except sheets.SheetError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The sheet is open again for its expert."))
+        return redirect(reverse("admin:review_scoresheet_change", args=[sheet.pk]))

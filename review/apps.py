@@ -31,5 +31,7 @@ class ReviewConfig(AppConfig):
                 "seat.lapsed": _("invitation lapsed"),
                 "pledge.signed": _("pledge signed"),
                 "dossier.opened": _("dossier opened by an expert"),
+                "sheet.submitted": _("score sheet submitted"),
+                "sheet.reopened": _("score sheet reopened"),
             }
         )

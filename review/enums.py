@@ -42,3 +42,15 @@ class SeatStatus(models.TextChoices):
     def holding(cls):
         """Seats that count toward the panel's size."""
         return (cls.INVITED, cls.ACCEPTED)
+
+
+class ReviewStage(models.TextChoices):
+    """The two scored stages of the review (Art. 12)."""
+
+    MATERIAL = "material", _("Material review")
+    ONSITE = "onsite", _("On-site review")
+
+
+class SheetState(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("score sheet state", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("score sheet state", "Submitted")

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .enums import ConflictKind, ExpertStatus, SeatStatus
+from .enums import ConflictKind, ExpertStatus, ReviewStage, SeatStatus, SheetState
 
 
 class Expert(models.Model):
@@ -181,3 +181,53 @@ class Pledge(models.Model):
 
     def __str__(self):
         return f"{self.expert} · {self.cycle}"
+
+
+class ScoreSheet(models.Model):
+    """One expert's independent scores of one dossier in one stage (评分表), item by item (Art. 12)."""
+
+    seat = models.ForeignKey(Seat, verbose_name=_("seat"), on_delete=models.PROTECT, related_name="sheets")
+    dossier = models.ForeignKey(
+        "applications.Dossier", verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="score_sheets"
+    )
+    stage = models.CharField(_("stage"), max_length=10, choices=ReviewStage.choices)
+    state = models.CharField(_("state"), max_length=10, choices=SheetState.choices, default=SheetState.DRAFT)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("saved at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("score sheet")
+        verbose_name_plural = _("score sheets")
+        constraints = [
+            models.UniqueConstraint(fields=["seat", "dossier", "stage"], name="one_sheet_per_seat_dossier_stage")
+        ]
+
+    def __str__(self):
+        return f"{self.dossier} · {self.seat.expert} · {self.get_stage_display()}"
+
+
+class ItemScore(models.Model):
+    """The score of one GB/T 19580 item on a sheet: a percentage, strengths (优势), opportunities (改进机会)."""
+
+    sheet = models.ForeignKey(ScoreSheet, verbose_name=_("score sheet"), on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(
+        "core.CriteriaItem", verbose_name=_("criteria item"), on_delete=models.PROTECT, related_name="+"
+    )
+    percent = models.PositiveSmallIntegerField(_("percentage"), null=True, blank=True)
+    strengths = models.TextField(_("strengths"), blank=True)
+    opportunities = models.TextField(_("opportunities for improvement"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("item score")
+        verbose_name_plural = _("item scores")
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "item"], name="one_score_per_sheet_item"),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="score_percent_at_most_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.sheet} · {self.item.code}"

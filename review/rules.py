@@ -29,3 +29,5 @@ for _model in ("expert", "conflict", "panel"):
     rules.add_perm(f"review.add_{_model}", is_secretariat)
     rules.add_perm(f"review.change_{_model}", is_secretariat)
 rules.add_perm("review.draw_panel", is_secretariat)
+rules.add_perm("review.view_scoresheet", is_secretariat)
+rules.add_perm("review.reopen_scoresheet", is_secretariat)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("review/invitations/<int:pk>/", expert.seat_reply, name="seat-reply"),
     path("review/pledge/<int:cycle_pk>/", expert.pledge, name="pledge"),
     path("review/dossiers/<int:pk>/", expert.dossier, name="dossier"),
+    path("review/dossiers/<int:pk>/score/<str:stage>/", expert.score, name="score"),
 ]

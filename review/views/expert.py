@@ -4,6 +4,7 @@ An expert sees only the dossiers of panels on which they accepted a seat, after 
 (Art. 23), and never a dossier of an organisation they are in conflict with: anything else is not found.
 """
 
+import functools
 from functools import wraps
 
 from django import forms
@@ -11,17 +12,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from applications.display import section_entries
 from applications.enums import DossierSectionKey
-from mayor_award.core.models import Cycle
+from mayor_award.core.models import Cycle, ScoringBand
 from mayor_award.core.services import audit_record
 
-from .. import services
-from ..enums import SeatStatus
+from .. import services, sheets
+from ..enums import ReviewStage, SeatStatus, SheetState
 from ..models import Pledge, Seat
 from ..selectors import REVIEW_PHASES, dossier_for_expert, expert_for_user, has_signed_pledge, seats_for_expert
 
@@ -153,4 +155,75 @@ def dossier(request, pk):
         request,
         "review/expert/dossier.html",
         {"dossier": found, "sections": sections, "attachments": list(found.attachments.all())},
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _bands(criteria_id: int, language: str) -> dict[str, list[tuple[str, str]]]:
+    """The scoring bands by kind, as (range, descriptor) pairs: built once per criteria and language."""
+    with translation.override(language):
+        return {
+            kind: [
+                (f"{band.min_percent}–{band.max_percent}%", band.text)
+                for band in ScoringBand.objects.filter(criteria_id=criteria_id, kind=kind).order_by("band")
+            ]
+            for kind in ("process", "results")
+        }
+
+
+def _entries_from(post, codes) -> dict[str, dict]:
+    entries = {}
+    for code in codes:
+        raw = post.get(f"p_{code}", "").strip()
+        try:
+            percent = int(raw) if raw else None
+        except ValueError:
+            percent = -1  # refused by the service with the percentage message
+        entries[code] = {
+            "percent": percent,
+            "strengths": post.get(f"s_{code}", "")[:5000],
+            "opportunities": post.get(f"o_{code}", "")[:5000],
+        }
+    return entries
+
+
+@expert_required
+@require_http_methods(["GET", "POST"])
+def score(request, pk, stage):
+    if stage not in ReviewStage.values:
+        raise Http404
+    found = dossier_for_expert(request.user, pk)
+    seat = sheets.seat_for(request.expert, found) if found else None
+    if found is None or seat is None:
+        raise Http404
+    sheet = sheets.sheet_open(seat=seat, dossier=found, stage=stage)
+    rows = list(sheet.items.select_related("item__category").order_by("item__category__position", "item__position"))
+    if request.method == "POST":
+        try:
+            sheets.sheet_save(
+                sheet=sheet, entries=_entries_from(request.POST, [r.item.code for r in rows]), by=request.user
+            )
+            if request.POST.get("action") == "submit":
+                sheets.sheet_submit(sheet=sheet, by=request.user)
+                messages.success(request, _("The sheet is submitted and locked."))
+            else:
+                messages.success(request, _("Saved as a draft."))
+        except sheets.SheetError as error:
+            messages.error(request, str(error))
+        return redirect("review:score", pk=found.pk, stage=stage)
+    total, categories = sheets.sheet_total(sheet)
+    return render(
+        request,
+        "review/expert/score.html",
+        {
+            "dossier": found,
+            "sheet": sheet,
+            "rows": rows,
+            "bands": _bands(found.cycle.criteria_id, translation.get_language() or "zh-hans"),
+            "total": total,
+            "categories": categories,
+            "editable": sheet.state == SheetState.DRAFT
+            and found.cycle.phase == sheets.STAGE_PHASES[ReviewStage(stage)],
+            "step": sheets.PERCENT_STEP,
+        },
     )

@@ -22,7 +22,7 @@ from applications import services as application_services
 from applications.models import EligibilityDecision, Invitation, Membership, MisconductFinding, Organisation
 from mayor_award.core import services
 from mayor_award.core.models import Criteria, NoticeAttachment
-from review.models import Conflict, Expert, Panel, PanelDossier, Pledge, Seat
+from review.models import Conflict, Expert, Panel, PanelDossier, Pledge, ScoreSheet, Seat
 from tests.factories.core import CycleFactory, NoticeFactory, UserFactory
 
 # "applicant" works for the organisation that owns the world's dossier; "other_applicant" for another one.
@@ -147,6 +147,18 @@ ROWS = [
     Row(
         "after-login",
         {**everyone(302), "anonymous": LOGIN},
+    ),
+    Row(
+        "review:score",
+        {**everyone(403), "anonymous": LOGIN, "expert": 404, "panel_leader": 404},
+        {"pk": 0, "stage": "material"},
+    ),
+    Row(
+        "admin:review_scoresheet_reopen",
+        secretariat_only(302),
+        lambda w: {"object_id": w["objects"]["review.scoresheet"].pk},
+        method="post",
+        data={"reason": "误操作"},
     ),
     Row("login", everyone(200)),
     Row("logout", everyone(302), method="post"),
@@ -275,6 +287,7 @@ ADMIN_MODELS = {
     "review.seat": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403, "simple_history": 200},
     "review.pledge": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
     # Groups are the roles: only a superuser manages them. Lockout records belong to the security admin.
+    "review.scoresheet": {"changelist": 200, "add": 403, "change": 200, "history": 200, "delete": 403},
     "auth.group": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
     "axes.accessattempt": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
     "axes.accesslog": {"changelist": 403, "add": 403, "change": 403, "history": 403, "delete": 403},
@@ -457,6 +470,13 @@ def world(db):
             "review.panel": expert_seat.panel,
             "review.seat": expert_seat,
             "review.pledge": Pledge.objects.get(expert__user=users["expert"]),
+            "review.scoresheet": ScoreSheet.objects.create(
+                seat=expert_seat,
+                dossier=other_dossier,
+                stage="material",
+                state="submitted",
+                submitted_at=timezone.now(),
+            ),
             "axes.accessattempt": AccessAttempt.objects.create(
                 username="x", ip_address="10.0.0.1", failures_since_start=1
             ),
