@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db.models import Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mayor_award.core.downloads import private_file_response
 from mayor_award.core.models import AuditEvent
 
 from .. import sections, services
@@ -301,14 +302,9 @@ def attachment_download(request, dossier_pk, pk):
         obj=attachment.dossier,
         data={"attachment": attachment.pk},
     )
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    return private_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @applicant_required
@@ -361,9 +357,4 @@ def receipt(request, pk):
     dossier = _own_dossier(request, pk)
     if not dossier.receipt_pdf:
         raise Http404
-    return FileResponse(
-        dossier.receipt_pdf.open("rb"),
-        as_attachment=True,
-        filename=f"{dossier.number}.pdf",
-        content_type="application/pdf",
-    )
+    return private_file_response(dossier.receipt_pdf, filename=f"{dossier.number}.pdf", content_type="application/pdf")

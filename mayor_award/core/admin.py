@@ -273,17 +273,6 @@ class CriteriaAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=gettext_lazy("action"), ordering="action")
-    def action_label(self, obj):
-        return audit_labels.label(obj.action)
-
-    @admin.display(description=gettext_lazy("object type"), ordering="object_type")
-    def object_kind(self, obj):
-        try:
-            return django_apps.get_model(obj.object_type)._meta.verbose_name
-        except (LookupError, ValueError):
-            return obj.object_type
-
     def get_urls(self):
         return [
             path(

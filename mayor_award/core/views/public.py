@@ -3,12 +3,12 @@
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
+from ..downloads import private_file_response
 from ..models import Cycle, Notice, NoticeAttachment
 from ..templatetags.award import notice_html
 
@@ -55,14 +55,9 @@ def notice_attachment(request, notice_pk, pk):
     attachment = get_object_or_404(
         NoticeAttachment.objects.filter(notice__in=_visible_notices(request.user)), notice_id=notice_pk, pk=pk
     )
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    return private_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class NoticeFeed(Feed):
