@@ -54,3 +54,17 @@ class ReviewStage(models.TextChoices):
 class SheetState(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("score sheet state", "Draft")
     SUBMITTED = "submitted", pgettext_lazy("score sheet state", "Submitted")
+
+
+class ConsensusState(models.TextChoices):
+    """The panel's agreed result of one dossier in one stage (评审组共识)."""
+
+    DRAFT = "draft", pgettext_lazy("consensus state", "Being discussed")
+    RECORDED = "recorded", pgettext_lazy("consensus state", "Recorded")
+
+
+class SelectionOutcome(models.TextChoices):
+    """Whether a dossier goes on to the on-site review (现场评审)."""
+
+    SELECTED = "selected", pgettext_lazy("on-site selection", "Selected")
+    NOT_SELECTED = "not_selected", pgettext_lazy("on-site selection", "Not selected")

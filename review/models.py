@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .enums import ConflictKind, ExpertStatus, ReviewStage, SeatStatus, SheetState
+from .enums import ConflictKind, ConsensusState, ExpertStatus, ReviewStage, SeatStatus, SelectionOutcome, SheetState
 
 
 class Expert(models.Model):
@@ -231,3 +231,159 @@ class ItemScore(models.Model):
 
     def __str__(self):
         return f"{self.sheet} · {self.item.code}"
+
+
+class Consensus(models.Model):
+    """The panel's agreed result (评审组共识) for one dossier in one stage, recorded by its leader.
+
+    The experts' own sheets stay on record beside it; the consensus is what reports, selection and ranking use.
+    """
+
+    panel = models.ForeignKey(Panel, verbose_name=_("panel"), on_delete=models.PROTECT, related_name="consensuses")
+    dossier = models.ForeignKey(
+        "applications.Dossier", verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="consensuses"
+    )
+    stage = models.CharField(_("stage"), max_length=10, choices=ReviewStage.choices)
+    state = models.CharField(_("state"), max_length=10, choices=ConsensusState.choices, default=ConsensusState.DRAFT)
+    total = models.DecimalField(
+        _("total points"), max_digits=8, decimal_places=4, null=True, blank=True, help_text=_("Out of 1,000.")
+    )
+    strengths = models.TextField(_("agreed strengths"), blank=True)
+    opportunities = models.TextField(_("agreed opportunities for improvement"), blank=True)
+    issues_to_verify = models.TextField(
+        _("issues to verify on site"), blank=True, help_text=_("Carried over from the material review.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    report_pdf = models.FileField(_("report"), upload_to="review-reports/", blank=True)
+    report_generated_at = models.DateTimeField(_("report generated at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("saved at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["report_pdf"])
+
+    class Meta:
+        verbose_name = _("panel consensus")
+        verbose_name_plural = _("panel consensuses")
+        constraints = [models.UniqueConstraint(fields=["dossier", "stage"], name="one_consensus_per_dossier_stage")]
+
+    def __str__(self):
+        return f"{self.dossier} · {self.get_stage_display()}"
+
+
+class ConsensusItem(models.Model):
+    """The agreed percentage of one item, prefilled with the panel's aggregate, and the agreed comments."""
+
+    consensus = models.ForeignKey(
+        Consensus, verbose_name=_("panel consensus"), on_delete=models.CASCADE, related_name="items"
+    )
+    item = models.ForeignKey(
+        "core.CriteriaItem", verbose_name=_("criteria item"), on_delete=models.PROTECT, related_name="+"
+    )
+    aggregate = models.DecimalField(_("panel aggregate (%)"), max_digits=8, decimal_places=4, null=True, blank=True)
+    percent = models.PositiveSmallIntegerField(_("agreed percentage"), null=True, blank=True)
+    strengths = models.TextField(_("strengths"), blank=True)
+    opportunities = models.TextField(_("opportunities for improvement"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agreed item score")
+        verbose_name_plural = _("agreed item scores")
+        constraints = [
+            models.UniqueConstraint(fields=["consensus", "item"], name="one_agreed_score_per_item"),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="agreed_percent_at_most_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.consensus} · {self.item.code}"
+
+
+class OnsiteSelection(models.Model):
+    """Whether a dossier goes on to the on-site review, by the cycle's rule fixed beforehand (现场评审入围)."""
+
+    dossier = models.OneToOneField(
+        "applications.Dossier", verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="onsite_selection"
+    )
+    panel = models.ForeignKey(Panel, verbose_name=_("panel"), on_delete=models.PROTECT, related_name="selections")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=SelectionOutcome.choices)
+    material_total = models.DecimalField(_("material review total"), max_digits=8, decimal_places=4)
+    rank = models.PositiveSmallIntegerField(_("rank in the panel"))
+    tied_at_cutoff = models.BooleanField(_("tied at the cut-off"), default=False)
+    reason = models.TextField(
+        _("reason"), blank=True, help_text=_("Required when a dossier tied at the cut-off is not taken.")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+    applicant_notified_at = models.DateTimeField(_("applicant told at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("on-site selection")
+        verbose_name_plural = _("on-site selections")
+        ordering = ["panel", "rank"]
+
+    def __str__(self):
+        return f"{self.dossier} · {self.get_outcome_display()}"
+
+
+class OnsiteVisit(models.Model):
+    """The on-site review's schedule for one dossier (现场评审安排): dates, place and the team that goes."""
+
+    dossier = models.OneToOneField(
+        "applications.Dossier", verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="onsite_visit"
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    place = models.CharField(_("place"), max_length=300)
+    team = models.ManyToManyField(Seat, verbose_name=_("team"), related_name="onsite_visits")
+    notes = models.TextField(_("notes for the team and the applicant"), blank=True)
+    updated_at = models.DateTimeField(_("saved at"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[team])
+
+    class Meta:
+        verbose_name = _("on-site visit")
+        verbose_name_plural = _("on-site visits")
+        ordering = ["starts_on"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="visit_ends_after_start")]
+
+    def __str__(self):
+        return f"{self.dossier} · {self.starts_on}"
+
+
+class Candidate(models.Model):
+    """A panel's candidate (候选对象) handed to the committee, in the order of its on-site consensus score (Art. 16).
+
+    Rows are written once, when the leader hands the list over; from then on they are fixed.
+    """
+
+    panel = models.ForeignKey(Panel, verbose_name=_("panel"), on_delete=models.PROTECT, related_name="candidates")
+    dossier = models.OneToOneField(
+        "applications.Dossier", verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="candidacy"
+    )
+    position = models.PositiveSmallIntegerField(_("position in the panel"))
+    onsite_total = models.DecimalField(_("on-site consensus score"), max_digits=8, decimal_places=4)
+    material_total = models.DecimalField(_("material review score"), max_digits=8, decimal_places=4)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("handed over by"), on_delete=models.PROTECT, related_name="+"
+    )
+    handed_over_at = models.DateTimeField(_("handed over at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        ordering = ["panel", "position"]
+        constraints = [models.UniqueConstraint(fields=["panel", "position"], name="one_candidate_per_panel_position")]
+
+    def __str__(self):
+        return f"{self.panel} · {self.position}. {self.dossier}"

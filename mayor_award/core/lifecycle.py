@@ -32,6 +32,8 @@ DEFAULT_ONSITE_WEIGHT = Decimal("0.60")  # Art. 16: strictly above 50 %
 DEFAULT_SLATE_RATIO = Decimal("1.20")
 DEFAULT_PASS_RATIO = Decimal("0.50")  # more than half of the ballots cast
 DEFAULT_QUORUM_RATIO = Decimal("0.6667")  # two thirds of the members
+DEFAULT_SCORE_STEP = 5  # percentage points per step on a score sheet
+DEFAULT_OUTLIER_POINTS = 20  # distance from the panel that is flagged for the consensus discussion
 
 
 def next_phase(phase: str) -> CyclePhase | None:

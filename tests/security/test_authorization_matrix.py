@@ -6,8 +6,6 @@ a login page.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -16,7 +14,6 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 from django.utils import timezone
-from stdnum.cn import uscc
 
 from applications import services as application_services
 from applications.models import EligibilityDecision, Invitation, Membership, MisconductFinding, Organisation
@@ -24,55 +21,18 @@ from mayor_award.core import services
 from mayor_award.core.models import Criteria, NoticeAttachment
 from review.models import Conflict, Expert, Panel, PanelDossier, Pledge, ScoreSheet, Seat
 from tests.factories.core import CycleFactory, NoticeFactory, UserFactory
-
-# "applicant" works for the organisation that owns the world's dossier; "other_applicant" for another one.
-ROLES = ("anonymous", "applicant", "other_applicant", "expert", "panel_leader", "committee", "secretariat")
-LOGIN = "login"
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def credit_code(serial: str) -> str:
-    body = "91411100" + serial
-    return body + uscc.calc_check_digit(body)
-
-
-def everyone(expected):
-    return dict.fromkeys(ROLES, expected)
-
-
-def signed_in(expected, anonymous=LOGIN):
-    return {**everyone(expected), "anonymous": anonymous}
-
-
-def own_organisation(expected=200, other=404, staff=403):
-    """Portal pages of one dossier: its organisation, then everyone else."""
-    return {
-        **everyone(staff),
-        "anonymous": LOGIN,
-        "applicant": expected,
-        "other_applicant": other,
-    }
-
-
-def secretariat_only(expected=200, others=LOGIN):
-    """Admin pages: non-staff users are sent to the admin's login page, like anonymous visitors."""
-    return {**everyone(others), "secretariat": expected}
-
-
-@dataclass
-class Row:
-    name: str
-    expected: dict[str, Any]
-    kwargs: Any = field(default_factory=dict)  # a dict, or a function of the world giving one
-    path: Any = None  # for unnamed patterns: a function of the world giving the address
-    method: str = "get"
-    data: dict = field(default_factory=dict)
-    variant: str = ""
-
-    @property
-    def id(self):
-        return f"{self.name}{'[' + self.variant + ']' if self.variant else ''}"
-
+from tests.security.matrix import extensions
+from tests.security.matrix_kit import (
+    LOGIN,
+    PDF,
+    ROLES,
+    Row,
+    credit_code,
+    everyone,
+    own_organisation,
+    secretariat_only,
+    signed_in,
+)
 
 ROWS = [
     Row("home", everyone(200)),
@@ -323,6 +283,10 @@ def _admin_kwargs(label, page):
     return kwargs
 
 
+EXTENSIONS = extensions()
+for _extension in EXTENSIONS:
+    ROWS += getattr(_extension, "ROWS", [])
+    ADMIN_MODELS.update(getattr(_extension, "ADMIN_MODELS", {}))
 ALL_ROWS = ROWS + admin_rows()
 
 
@@ -434,9 +398,14 @@ def world(db):
 
     from django.contrib.contenttypes.models import ContentType
 
-    return {
+    built = {
         "users": users,
         "dossier": dossier,
+        "other_dossier": other_dossier,
+        "organisation": organisation,
+        "other_organisation": other,
+        "open_cycle": open_cycle,
+        "leader_seat": Seat.objects.get(expert__user=users["panel_leader"]),
         "dossier_file": dossier_file,
         "invitation": invitation,
         "expert_seat": expert_seat,
@@ -484,6 +453,12 @@ def world(db):
             "axes.accessfailurelog": AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1"),
         },
     }
+    for extension in EXTENSIONS:
+        if hasattr(extension, "extend_world"):
+            extra = extension.extend_world(built)
+            built["objects"].update(extra.pop("objects", {}))
+            built.update(extra)
+    return built
 
 
 CASES = [(row, role) for row in ALL_ROWS for role in ROLES]

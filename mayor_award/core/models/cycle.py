@@ -87,6 +87,58 @@ class Cycle(models.Model):
         default=True,
         help_text=_("When set, the draw skips experts who already hold a seat on another panel of this cycle."),
     )
+    score_step = models.PositiveSmallIntegerField(
+        _("score step (percentage points)"),
+        default=lifecycle.DEFAULT_SCORE_STEP,
+        choices=[(1, "1"), (5, "5"), (10, "10")],
+        help_text=_("Experts score each item in steps of this many percentage points."),
+    )
+    independent_scoring = models.BooleanField(
+        _("independent scoring"),
+        default=True,
+        help_text=_("When set, an expert sees the panel's scores only after submitting their own sheet."),
+    )
+    trimmed_aggregate = models.BooleanField(
+        _("drop the highest and lowest score"),
+        default=True,
+        help_text=_(
+            "The panel's aggregate per item leaves out one highest and one lowest score when it has five or more."
+        ),
+    )
+    outlier_points = models.PositiveSmallIntegerField(
+        _("outlier distance (percentage points)"),
+        default=lifecycle.DEFAULT_OUTLIER_POINTS,
+        help_text=_("An expert more than this far from the panel's aggregate on an item is flagged for discussion."),
+    )
+    onsite_top_n = models.PositiveSmallIntegerField(
+        _("on-site review: top N per panel"),
+        null=True,
+        blank=True,
+        help_text=_("Fixed before material scores open. Leave empty for no limit by rank."),
+    )
+    onsite_min_score = models.DecimalField(
+        _("on-site review: minimum material score"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Out of 1,000. Fixed before material scores open. Leave empty for no minimum."),
+    )
+    award_min_score = models.DecimalField(
+        _("minimum on-site score for an award"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Out of 1,000. Candidates below it are not proposed (Art. 4: places may stay empty)."),
+    )
+    feedback_exact_scores = models.BooleanField(
+        _("feedback shows exact scores"),
+        default=False,
+        help_text=_("When not set, the applicants' feedback reports show the score band of each category only."),
+    )
     criteria = models.ForeignKey(
         "core.Criteria",
         verbose_name=_("evaluation criteria"),
@@ -112,6 +164,15 @@ class Cycle(models.Model):
             models.CheckConstraint(
                 condition=Q(onsite_score_weight__gt=0.5, onsite_score_weight__lt=1),
                 name="cycle_onsite_weight_above_half",
+            ),
+            models.CheckConstraint(condition=Q(score_step__in=(1, 5, 10)), name="cycle_score_step_divides_100"),
+            models.CheckConstraint(
+                condition=Q(onsite_min_score__isnull=True) | Q(onsite_min_score__lte=1000),
+                name="cycle_onsite_min_score_at_most_1000",
+            ),
+            models.CheckConstraint(
+                condition=Q(award_min_score__isnull=True) | Q(award_min_score__lte=1000),
+                name="cycle_award_min_score_at_most_1000",
             ),
         ]
 
