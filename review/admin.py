@@ -908,3 +908,7 @@ class ScoreSheetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         else:
             messages.success(request, _("The sheet is open again for its expert."))
         return redirect(reverse("admin:review_scoresheet_change", args=[sheet.pk]))
+
+
+# Each later stage keeps its admin pages in its own module.
+from . import admin_consensus, admin_dashboard, admin_onsite  # noqa: E402, F401

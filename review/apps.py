@@ -1,5 +1,9 @@
+import importlib
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+AUDIT_LABEL_MODULES = ("sheets", "consensus", "reports", "onsite", "dashboard", "feedback")
 
 
 class ReviewConfig(AppConfig):
@@ -35,3 +39,6 @@ class ReviewConfig(AppConfig):
                 "sheet.reopened": _("score sheet reopened"),
             }
         )
+        # Later stages declare AUDIT_LABELS beside the services that write those audit rows.
+        for name in AUDIT_LABEL_MODULES:
+            audit_labels.register(getattr(importlib.import_module(f"{self.name}.{name}"), "AUDIT_LABELS", {}))

@@ -2,6 +2,10 @@
 
 from celery import shared_task
 
+from .tasks_dashboard import *  # noqa: F403 - each area keeps its tasks in its own module
+from .tasks_onsite import *  # noqa: F403
+from .tasks_reports import *  # noqa: F403
+
 
 @shared_task(
     name="review.tasks.task_send_seat_invitation", autoretry_for=(Exception,), retry_backoff=True, max_retries=5

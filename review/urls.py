@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import expert
+from .views import expert, feedback, leader, onsite
 
 app_name = "review"
 
@@ -10,4 +10,8 @@ urlpatterns = [
     path("review/pledge/<int:cycle_pk>/", expert.pledge, name="pledge"),
     path("review/dossiers/<int:pk>/", expert.dossier, name="dossier"),
     path("review/dossiers/<int:pk>/score/<str:stage>/", expert.score, name="score"),
+    # Each area's pages are declared beside its views.
+    *leader.urlpatterns,
+    *onsite.urlpatterns,
+    *feedback.urlpatterns,
 ]

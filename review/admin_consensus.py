@@ -1,0 +1,1 @@
+"""Admin pages of panel consensuses and their reports."""

@@ -1,0 +1,1 @@
+"""The secretariat's review dashboard and score export, inside the admin."""

@@ -1,0 +1,1 @@
+"""Admin pages of the on-site selection, visits and candidates."""

@@ -1,0 +1,1 @@
+"""The secretariat's review dashboard (评审进度): progress, late experts, calibration data."""

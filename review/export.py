@@ -1,0 +1,1 @@
+"""Excel export of every score of a cycle (评分汇总表)."""

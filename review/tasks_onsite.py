@@ -1,0 +1,1 @@
+"""Celery tasks of the on-site stage (letters to applicants)."""

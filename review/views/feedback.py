@@ -1,0 +1,3 @@
+"""The applicant's feedback report page and PDF."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Expert and leader pages of the on-site stage: schedule and candidate hand-over."""
+
+urlpatterns = []
