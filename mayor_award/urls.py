@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("mayor_award.core.urls")),
     path("", include("applications.urls")),
     path("", include("review.urls")),
+    path("", include("committee.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -1,0 +1,3 @@
+"""The committee's admin pages: each area keeps its own module."""
+
+from . import admin_voting  # noqa: F401

@@ -1,0 +1,1 @@
+"""Admin pages of the committee, voting sessions, ranking and the proposed list."""

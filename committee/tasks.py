@@ -1,0 +1,3 @@
+"""Celery tasks of the committee app: each area keeps its own module."""
+
+from .tasks_voting import *  # noqa: F403
