@@ -47,6 +47,9 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py seed_demo
 
+bench-scoring: setup
+	.venv/bin/python scripts/bench_scoring.py
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
