@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 MO := locale/zh_Hans/LC_MESSAGES/django.mo
 PO := locale/zh_Hans/LC_MESSAGES/django.po
 
-.PHONY: run test setup system-packages system-packages-test messages migrate demo lint fmt ci clean
+.PHONY: bench-scoring run test setup system-packages system-packages-test messages migrate demo lint fmt ci clean
 
 run: setup system-packages migrate demo
 	@echo "漯河市市长质量奖管理系统: http://127.0.0.1:8000  (Ctrl-C stops it)"
