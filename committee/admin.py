@@ -1,3 +1,3 @@
 """The committee's admin pages: each area keeps its own module."""
 
-from . import admin_voting  # noqa: F401
+from . import admin_awards, admin_voting  # noqa: F401

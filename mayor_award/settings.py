@@ -231,6 +231,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": MAIL_SWEEP_SECONDS,
         "options": {"expires": MAIL_SWEEP_SECONDS},
     },
+    "send-pending-selection-letters": {
+        "task": "review.tasks.task_send_pending_selection_letters",
+        "schedule": MAIL_SWEEP_SECONDS,
+        "options": {"expires": MAIL_SWEEP_SECONDS},
+    },
 }
 
 if REDIS_URL:

@@ -1,1 +1,573 @@
-"""The secretariat's review dashboard (评审进度): progress, late experts, calibration data."""
+"""The secretariat's review dashboard (评审进度): progress, late experts, reminders, and the charts' data.
+
+`review_dashboard(cycle)` reads everything the page shows in a fixed number of queries, whatever the number of
+panels, dossiers and experts, and computes in Python:
+
+- progress per panel and stage: sheets submitted out of expected, where expected is every accepted seat times
+  every dossier of the panel in that stage (the material review: the panel's dossiers still in the competition;
+  the on-site review: those selected for it, none before the selection is made), less the pairs of an expert and
+  an organisation in conflict (the expert never opens that dossier); and the consensuses recorded;
+- late experts: accepted seats with sheets of the stage now open not submitted (drafts) or not started, and the
+  days since the stage opened (the cycle's phase change);
+- the charts' data (JSON, read by static/review/dashboard.js): per dossier the seven categories as shares of their
+  points, material against on-site (the recorded consensus, or else the mean of the submitted sheets); per expert
+  the signed difference of their percentages from the panel's aggregate per item (calibration); per item the
+  spread of the percentages across experts.
+
+`reminders_send` queues one reminder e-mail per chosen late expert (task_send_review_reminder, after commit);
+`reminder_mail` sends it once and records "review.reminder_sent".
+"""
+
+import datetime as dt
+import logging
+import math
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+
+import rules
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from applications.enums import DossierState
+from mayor_award.core.enums import CyclePhase
+from mayor_award.core.models import AuditEvent, CriteriaItem, Cycle, User
+from mayor_award.core.rules import is_secretariat
+from mayor_award.core.services import audit_record
+
+from . import scoring
+from .enums import ConsensusState, ReviewStage, SeatStatus, SelectionOutcome, SheetState
+from .models import Conflict, Consensus, ConsensusItem, ItemScore, Panel, PanelDossier, ScoreSheet, Seat
+
+logger = logging.getLogger(__name__)
+
+AUDIT_LABELS = {
+    "review.reminder_sent": gettext_lazy("reminder sent to a late expert"),
+    "review.scores_exported": gettext_lazy("scores exported to Excel"),
+}
+REMINDER_SENT = "review.reminder_sent"
+
+rules.add_perm("review.view_review_dashboard", is_secretariat)
+rules.add_perm("review.remind_experts", is_secretariat)
+rules.add_perm("review.export_scores", is_secretariat)
+
+STAGES = (ReviewStage.MATERIAL, ReviewStage.ONSITE)
+STAGE_PHASES = {ReviewStage.MATERIAL: CyclePhase.MATERIAL_REVIEW, ReviewStage.ONSITE: CyclePhase.ONSITE_REVIEW}
+# Dossiers that never reached the review or left it: nobody scores them.
+OUT_OF_REVIEW = (
+    DossierState.DRAFT,
+    DossierState.SUBMITTED,
+    DossierState.CORRECTION,
+    DossierState.INELIGIBLE,
+    DossierState.WITHDRAWN,
+)
+CHART_PLACES = 1
+
+
+class DashboardError(Exception):
+    """A dashboard action was refused; the message says why, in the user's language."""
+
+
+def current_stage(cycle) -> ReviewStage | None:
+    """The stage whose sheets are being scored now, from the cycle's phase; None outside the review phases."""
+    for stage, phase in STAGE_PHASES.items():
+        if cycle.phase == phase:
+            return stage
+    return None
+
+
+def dashboard_cycle(cycle_pk=None):
+    """The cycle asked for, or the latest one with panels (else the latest one); None when there is none."""
+    cycles = Cycle.objects.order_by("-number")
+    if cycle_pk is not None:
+        return cycles.filter(pk=cycle_pk).first()
+    return cycles.filter(panels__isnull=False).distinct().first() or cycles.first()
+
+
+def in_stage(dossier, stage) -> bool:
+    """Whether the dossier is scored in `stage`: still in the competition and, on site, selected for it."""
+    if dossier.state in OUT_OF_REVIEW:
+        return False
+    if stage == ReviewStage.ONSITE:
+        selection = _selection(dossier)
+        return selection is not None and selection.outcome == SelectionOutcome.SELECTED
+    return True
+
+
+def _selection(dossier):
+    # A reverse one-to-one without a row raises RelatedObjectDoesNotExist, an AttributeError.
+    return getattr(dossier, "onsite_selection", None)
+
+
+# --- what the page shows ---
+
+
+@dataclass
+class StageProgress:
+    stage: ReviewStage
+    dossiers: int  # dossiers of the panel scored in this stage
+    expected: int  # sheets: accepted seats x dossiers, less conflicts
+    submitted: int
+    drafts: int
+    consensus_recorded: int
+    selection_made: bool = True  # on site: whether the selection for the on-site review exists yet
+
+    @property
+    def label(self):
+        return self.stage.label
+
+    @property
+    def percent(self) -> int:
+        return self.submitted * 100 // self.expected if self.expected else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.expected > 0 and self.submitted == self.expected
+
+
+@dataclass
+class PanelProgress:
+    panel: Panel
+    seats: list
+    dossiers: list
+    stages: list = field(default_factory=list)
+
+
+@dataclass
+class LateExpert:
+    seat: Seat
+    stage: ReviewStage
+    not_started: list  # dossiers without a sheet
+    drafts: list  # dossiers with a draft sheet
+    days: int | None  # since the stage opened
+
+    @property
+    def missing(self) -> list:
+        return sorted(self.not_started + self.drafts, key=lambda dossier: dossier.number or "")
+
+
+@dataclass
+class Dashboard:
+    cycle: Cycle
+    stage: ReviewStage | None  # the stage open now
+    stage_opened_at: dt.datetime | None
+    panels: list
+    late: list
+    charts: dict
+    totals: dict
+
+
+@dataclass
+class _Rows:
+    """Everything read for one cycle: one query each."""
+
+    panels: list
+    assignments: list
+    seats: list
+    conflicts: set
+    sheets: list  # (pk, seat_id, dossier_id, stage, state)
+    percents: dict  # submitted sheet pk -> {item_id: percent}
+    consensuses: list  # (pk, dossier_id, stage, state)
+    agreed: dict  # recorded consensus pk -> {item_id: percent}
+    items: list
+
+
+def _read(cycle) -> _Rows:
+    panels = list(Panel.objects.filter(cycle=cycle).order_by("name"))
+    assignments = list(
+        PanelDossier.objects.filter(panel__cycle=cycle)
+        .select_related("dossier__organisation", "dossier__onsite_selection")
+        .order_by("dossier__number", "dossier_id")
+    )
+    seats = list(
+        Seat.objects.filter(panel__cycle=cycle, status=SeatStatus.ACCEPTED)
+        .select_related("panel", "expert__user")
+        .order_by("panel__name", "rank", "pk")
+    )
+    conflicts = set(
+        Conflict.objects.filter(expert__seats__panel__cycle=cycle, expert__seats__status=SeatStatus.ACCEPTED)
+        .values_list("expert_id", "organisation_id")
+        .distinct()
+    )
+    sheets = list(
+        ScoreSheet.objects.filter(seat__panel__cycle=cycle).values_list("pk", "seat_id", "dossier_id", "stage", "state")
+    )
+    percents: dict = defaultdict(dict)
+    for sheet_id, item_id, percent in ItemScore.objects.filter(
+        sheet__seat__panel__cycle=cycle, sheet__state=SheetState.SUBMITTED, percent__isnull=False
+    ).values_list("sheet_id", "item_id", "percent"):
+        percents[sheet_id][item_id] = percent
+    consensuses = list(Consensus.objects.filter(panel__cycle=cycle).values_list("pk", "dossier_id", "stage", "state"))
+    agreed: dict = defaultdict(dict)
+    for consensus_id, item_id, percent in ConsensusItem.objects.filter(
+        consensus__panel__cycle=cycle, consensus__state=ConsensusState.RECORDED, percent__isnull=False
+    ).values_list("consensus_id", "item_id", "percent"):
+        agreed[consensus_id][item_id] = percent
+    items = list(
+        CriteriaItem.objects.filter(category__criteria_id=cycle.criteria_id)
+        .select_related("category")
+        .order_by("category__position", "position")
+    )
+    return _Rows(panels, assignments, seats, conflicts, sheets, dict(percents), consensuses, dict(agreed), items)
+
+
+def _days_since(moment) -> int | None:
+    return None if moment is None else max((timezone.now() - moment).days, 0)
+
+
+def review_dashboard(cycle) -> Dashboard:
+    """The dashboard of one cycle, in a fixed number of queries (nine)."""
+    rows = _read(cycle)
+    dossiers_of = defaultdict(list)
+    for assignment in rows.assignments:
+        dossiers_of[assignment.panel_id].append(assignment.dossier)
+    seats_of = defaultdict(list)
+    for seat in rows.seats:
+        seats_of[seat.panel_id].append(seat)
+    sheet_state = {(seat_id, dossier_id, stage): state for _pk, seat_id, dossier_id, stage, state in rows.sheets}
+    recorded = {
+        (dossier_id, stage) for _pk, dossier_id, stage, state in rows.consensuses if state == ConsensusState.RECORDED
+    }
+    open_stage = current_stage(cycle)
+    days = _days_since(cycle.phase_changed_at) if open_stage else None
+
+    progress, late_by_seat = [], {}
+    for panel in rows.panels:
+        entry = PanelProgress(panel=panel, seats=seats_of[panel.pk], dossiers=dossiers_of[panel.pk])
+        for stage in STAGES:
+            stage_dossiers = [dossier for dossier in entry.dossiers if in_stage(dossier, stage)]
+            counts = {"expected": 0, "submitted": 0, "drafts": 0}
+            for seat in entry.seats:
+                for dossier in stage_dossiers:
+                    if (seat.expert_id, dossier.organisation_id) in rows.conflicts:
+                        continue
+                    counts["expected"] += 1
+                    state = sheet_state.get((seat.pk, dossier.pk, stage))
+                    if state == SheetState.SUBMITTED:
+                        counts["submitted"] += 1
+                        continue
+                    if state == SheetState.DRAFT:
+                        counts["drafts"] += 1
+                    if stage == open_stage:
+                        late = late_by_seat.setdefault(
+                            seat.pk, LateExpert(seat=seat, stage=stage, not_started=[], drafts=[], days=days)
+                        )
+                        (late.drafts if state == SheetState.DRAFT else late.not_started).append(dossier)
+            entry.stages.append(
+                StageProgress(
+                    stage=stage,
+                    dossiers=len(stage_dossiers),
+                    consensus_recorded=sum((dossier.pk, stage) in recorded for dossier in stage_dossiers),
+                    selection_made=stage != ReviewStage.ONSITE
+                    or any(_selection(dossier) is not None for dossier in entry.dossiers),
+                    **counts,
+                )
+            )
+        progress.append(entry)
+
+    totals = {}
+    for index, stage in enumerate(STAGES):
+        stages = [entry.stages[index] for entry in progress]
+        totals[stage.value] = StageProgress(
+            stage=stage,
+            dossiers=sum(s.dossiers for s in stages),
+            expected=sum(s.expected for s in stages),
+            submitted=sum(s.submitted for s in stages),
+            drafts=sum(s.drafts for s in stages),
+            consensus_recorded=sum(s.consensus_recorded for s in stages),
+        )
+    late = list(late_by_seat.values())  # in the seats' order: panel name, then draw rank
+    panel_names = {panel.pk: panel.name for panel in rows.panels}
+    return Dashboard(
+        cycle=cycle,
+        stage=open_stage,
+        stage_opened_at=cycle.phase_changed_at if open_stage else None,
+        panels=progress,
+        late=late,
+        charts=chart_data(cycle, rows, panel_names),
+        totals=totals,
+    )
+
+
+# --- the charts' data ---
+
+
+def _float(value, places=CHART_PLACES) -> float:
+    return float(scoring.display(Decimal(value), places))
+
+
+def box(values) -> list[float]:
+    """[minimum, lower quartile, median, upper quartile, maximum] of `values`, by linear interpolation."""
+    ordered = sorted(Decimal(value) for value in values)
+    if not ordered:
+        return []
+
+    def quantile(share: Decimal) -> Decimal:
+        position = (len(ordered) - 1) * share
+        low, high = math.floor(position), math.ceil(position)
+        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+    return [_float(quantile(Decimal(q))) for q in ("0", "0.25", "0.5", "0.75", "1")]
+
+
+def _mean_and_spread(values) -> tuple[float, float]:
+    values = [Decimal(value) for value in values]
+    mean = sum(values, Decimal(0)) / len(values)
+    variance = sum(((value - mean) ** 2 for value in values), Decimal(0)) / len(values)
+    return _float(mean), _float(variance.sqrt())
+
+
+def _category_shares(categories, items, percent_of) -> list:
+    """Each category's points earned as a share (%) of its points; None where an item has no percentage."""
+    shares = []
+    for category in categories:
+        earned, complete = Decimal(0), True
+        for item in items:
+            if item.category_id != category.pk:
+                continue
+            percent = percent_of(item.pk)
+            if percent is None:
+                complete = False
+                break
+            earned += Decimal(item.points) * Decimal(percent) / 100
+        shares.append(_float(earned * 100 / category.points) if complete and category.points else None)
+    return shares
+
+
+def chart_data(cycle, rows: _Rows, panel_names: dict) -> dict:
+    """The data of the three charts, as plain JSON-ready values (percentages rounded for display)."""
+    categories = []
+    for item in rows.items:
+        if not categories or categories[-1].pk != item.category_id:
+            categories.append(item.category)
+    aggregate = scoring.Aggregate.TRIMMED_MEAN if cycle.trimmed_aggregate else scoring.Aggregate.MEAN
+    seats = {seat.pk: seat for seat in rows.seats}
+    item_by_pk = {item.pk: item for item in rows.items}
+
+    # Submitted sheets per (dossier, stage): {seat_id: {item_id: percent}}.
+    submitted = defaultdict(dict)
+    for pk, seat_id, dossier_id, stage, state in rows.sheets:
+        if state == SheetState.SUBMITTED and pk in rows.percents:
+            submitted[(dossier_id, stage)][seat_id] = rows.percents[pk]
+    agreed = {
+        (dossier_id, stage): rows.agreed[pk]
+        for pk, dossier_id, stage, state in rows.consensuses
+        if state == ConsensusState.RECORDED and pk in rows.agreed
+    }
+
+    radar = []
+    for assignment in rows.assignments:
+        dossier = assignment.dossier
+        series = {}
+        for stage in STAGES:
+            key = (dossier.pk, stage.value)
+            if key in agreed:
+                values = _category_shares(categories, rows.items, agreed[key].get)
+                series[stage.value] = {"label": str(stage.label), "shares": values, "source": "consensus"}
+            elif submitted.get(key):
+                sheets = list(submitted[key].values())
+
+                def mean_of(item_id, sheets=sheets):
+                    scores = [sheet[item_id] for sheet in sheets if item_id in sheet]
+                    return sum(Decimal(s) for s in scores) / len(scores) if scores else None
+
+                values = _category_shares(categories, rows.items, mean_of)
+                series[stage.value] = {
+                    "label": str(stage.label),
+                    "shares": values,
+                    "source": "sheets",
+                    "sheets": len(sheets),
+                }
+        radar.append(
+            {
+                "dossier": dossier.number or str(dossier.pk),
+                "organisation": dossier.organisation.name,
+                "panel": panel_names.get(assignment.panel_id, ""),
+                "series": series,
+            }
+        )
+
+    differences = {stage.value: defaultdict(list) for stage in STAGES}
+    percents_per_item = {stage.value: defaultdict(list) for stage in STAGES}
+    item_sd = {stage.value: defaultdict(list) for stage in STAGES}
+    for (_dossier_id, stage), by_seat in submitted.items():
+        if stage not in differences:
+            continue
+        item_ids = {item_id for sheet in by_seat.values() for item_id in sheet}
+        for item_id in item_ids:
+            if item_id not in item_by_pk:
+                continue
+            scores = {seat_id: sheet[item_id] for seat_id, sheet in by_seat.items() if item_id in sheet}
+            percents_per_item[stage][item_id].extend(scores.values())
+            if len(scores) < 2:
+                continue
+            stats = scoring.item_stats(item_by_pk[item_id].code, scores, cycle.outlier_points)
+            item_sd[stage][item_id].append(stats.std_dev)
+            value = stats.value(aggregate)
+            for seat_id, percent in scores.items():
+                differences[stage][seat_id].append(Decimal(percent) - value)
+
+    stages = []
+    for stage in STAGES:
+        rows_out = []
+        for seat_id, values in differences[stage.value].items():
+            seat = seats.get(seat_id)
+            mean, std_dev = _mean_and_spread(values)
+            rows_out.append(
+                {
+                    "expert": str(seat.expert) if seat else _("seat %(pk)s") % {"pk": seat_id},
+                    "panel": panel_names.get(seat.panel_id, "") if seat else "",
+                    "count": len(values),
+                    "mean": mean,
+                    "std_dev": std_dev,
+                    "box": box(values),
+                }
+            )
+        calibration = sorted(rows_out, key=lambda row: (row["panel"], row["expert"]))
+        spread = []
+        for item in rows.items:
+            values = percents_per_item[stage.value].get(item.pk)
+            if not values:
+                continue
+            mean, _std = _mean_and_spread(values)
+            within = item_sd[stage.value].get(item.pk)
+            spread.append(
+                {
+                    "item": item.code,
+                    "title": item.name,
+                    "count": len(values),
+                    "mean": mean,
+                    "within_dossier_sd": _float(sum(within, Decimal(0)) / len(within)) if within else None,
+                    "box": box(values),
+                }
+            )
+        stages.append({"code": stage.value, "label": str(stage.label), "calibration": calibration, "spread": spread})
+    return {
+        "stages": stages,
+        "categories": [{"code": category.code, "name": category.name} for category in categories],
+        "radar": radar,
+        "labels": {
+            "share": _("Share of the category's points (%)"),
+            "difference": _("Difference from the panel's aggregate (percentage points)"),
+            "percent": _("Percentage"),
+            "consensus": _("consensus"),
+            "sheets": _("mean of the submitted sheets"),
+        },
+    }
+
+
+# --- reminders to late experts ---
+
+
+def late_for_seat(seat: Seat, stage) -> LateExpert | None:
+    """The seat's dossiers of `stage` whose sheet is not submitted, or None when nothing is missing."""
+    dossiers = [
+        assignment.dossier
+        for assignment in PanelDossier.objects.filter(panel_id=seat.panel_id)
+        .select_related("dossier__organisation", "dossier__onsite_selection")
+        .order_by("dossier__number", "dossier_id")
+    ]
+    conflicted = set(Conflict.objects.filter(expert_id=seat.expert_id).values_list("organisation_id", flat=True))
+    states = dict(ScoreSheet.objects.filter(seat=seat, stage=stage).values_list("dossier_id", "state"))
+    late = LateExpert(seat=seat, stage=ReviewStage(stage), not_started=[], drafts=[], days=None)
+    for dossier in dossiers:
+        if not in_stage(dossier, stage) or dossier.organisation_id in conflicted:
+            continue
+        state = states.get(dossier.pk)
+        if state == SheetState.DRAFT:
+            late.drafts.append(dossier)
+        elif state != SheetState.SUBMITTED:
+            late.not_started.append(dossier)
+    return late if late.missing else None
+
+
+def reminders_send(*, cycle: Cycle, seat_ids, by) -> int:
+    """Queue a reminder e-mail (催办提醒) to each chosen expert still late in the stage open now.
+
+    Side effects: one task_send_review_reminder per expert, after commit; the task records "review.reminder_sent"
+    once the e-mail is sent. Seats not late (any more) are skipped. Returns how many reminders were queued.
+    """
+    from .tasks_dashboard import task_send_review_reminder
+
+    stage = current_stage(cycle)
+    if stage is None:
+        raise DashboardError(_("No review stage is open: there is nobody to remind."))
+    chosen = {int(pk) for pk in seat_ids}
+    if not chosen:
+        raise DashboardError(_("Choose at least one late expert to remind."))
+    seats = Seat.objects.filter(pk__in=chosen, panel__cycle=cycle, status=SeatStatus.ACCEPTED).select_related(
+        "panel", "expert__user"
+    )
+    queued = 0
+    for seat in seats:
+        if late_for_seat(seat, stage) is None:
+            continue
+        transaction.on_commit(
+            partial(
+                task_send_review_reminder.delay,
+                seat_id=seat.pk,
+                stage=stage.value,
+                by_id=getattr(by, "pk", None),
+                token=uuid.uuid4().hex,
+            ),
+            robust=True,
+        )
+        queued += 1
+    if not queued:
+        raise DashboardError(_("None of the chosen experts is late any more: no reminder was sent."))
+    return queued
+
+
+@transaction.atomic
+def reminder_mail(*, seat_id: int, stage: str, by_id: int | None, token: str) -> bool:
+    """Send one reminder, once per token; skipped when the expert is no longer late or the stage has closed."""
+    seat = (
+        Seat.objects.select_for_update()
+        .select_related("panel__cycle", "expert__user")
+        .filter(pk=seat_id, status=SeatStatus.ACCEPTED)
+        .first()
+    )
+    if seat is None:
+        logger.info("Reminder for seat %s skipped: no accepted seat.", seat_id)
+        return False
+    if AuditEvent.objects.filter(action=REMINDER_SENT, data__token=token).exists():
+        return False
+    cycle = seat.panel.cycle
+    if current_stage(cycle) != stage or not seat.expert.user.email:
+        return False
+    late = late_for_seat(seat, stage)
+    if late is None:
+        return False
+    late.days = _days_since(cycle.phase_changed_at)
+    with translation.override("zh-hans"):
+        context = {
+            "seat": seat,
+            "cycle": cycle,
+            "stage": ReviewStage(stage).label,
+            "late": late,
+            "link": settings.SITE_URL + reverse("review:dashboard"),
+        }
+        subject = render_to_string("review/email/reminder_subject.txt", context).strip()
+        body = render_to_string("review/email/reminder_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [seat.expert.user.email])
+    audit_record(
+        actor=User.objects.filter(pk=by_id).first() if by_id else None,
+        action=REMINDER_SENT,
+        obj=seat,
+        data={
+            "token": token,
+            "stage": stage,
+            "not_started": [dossier.number for dossier in late.not_started],
+            "drafts": [dossier.number for dossier in late.drafts],
+            "days": late.days,
+        },
+    )
+    return True

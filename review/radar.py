@@ -34,7 +34,11 @@ def _point(index: int, count: int, share: float) -> tuple[float, float]:
 
 
 def _clamp(share) -> float:
-    return min(max(float(share), 0.0), 1.0)
+    """The share within 0–1; a share that is not a number (NaN) draws at the centre rather than as "nan"."""
+    value = float(share)
+    if math.isnan(value):
+        return 0.0
+    return min(max(value, 0.0), 1.0)
 
 
 def _polygon(points) -> str:

@@ -31,3 +31,53 @@ for _model in ("expert", "conflict", "panel"):
 rules.add_perm("review.draw_panel", is_secretariat)
 rules.add_perm("review.view_scoresheet", is_secretariat)
 rules.add_perm("review.reopen_scoresheet", is_secretariat)
+
+
+# --- panel consensuses and their reports (review/consensus.py, review/reports.py) ---
+
+
+@rules.predicate
+def consensus_recorded(user, consensus):
+    from .enums import ConsensusState
+
+    return consensus is not None and consensus.state == ConsensusState.RECORDED
+
+
+@rules.predicate
+def sits_on_consensus_panel(user, consensus):
+    """An accepted seat on the consensus' panel, with the dossier open to the expert (pledge, no conflict, review
+    phases: selectors.dossiers_for_expert)."""
+    if consensus is None or not user.is_authenticated:
+        return False
+    return (
+        dossiers_for_expert(user)
+        .filter(pk=consensus.dossier_id, panel_assignment__panel_id=consensus.panel_id)
+        .exists()
+    )
+
+
+@rules.predicate
+def committee_deliberates_on(user, consensus):
+    """A committee member, while the committee deliberates, for a dossier a panel handed over as a candidate."""
+    from mayor_award.core.enums import CyclePhase
+    from mayor_award.core.rules import is_committee_member
+
+    from .models import Candidate
+
+    if consensus is None or not is_committee_member(user):
+        return False
+    if consensus.dossier.cycle.phase != CyclePhase.DELIBERATION:
+        return False
+    return Candidate.objects.filter(dossier_id=consensus.dossier_id).exists()
+
+
+# Who may read a review report (材料评审报告, 现场评审报告): the secretariat; once the consensus is recorded, the
+# experts of its panel and, during the deliberation, committee members for the candidates.
+can_read_report = is_secretariat | (
+    consensus_recorded & ((is_expert & sits_on_consensus_panel) | committee_deliberates_on)
+)
+rules.add_perm("review.read_consensus_report", can_read_report)
+rules.add_perm("review.view_consensus", is_secretariat)
+rules.add_perm("review.view_consensusitem", is_secretariat)
+rules.add_perm("review.reopen_consensus", is_secretariat)
+rules.add_perm("review.regenerate_consensus_report", is_secretariat)

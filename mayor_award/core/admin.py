@@ -52,10 +52,16 @@ class CycleAdmin(NoHistoryRevertMixin, SimpleHistoryAdmin):
                     "pass_ratio",
                     "quorum_ratio",
                     "one_panel_per_expert",
+                    *Cycle.SELECTION_RULE_FIELDS,
                 ]
             },
         ),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The on-site selection rule is fixed once the material review has started (Cycle.clean refuses it too).
+        fixed = Cycle.SELECTION_RULE_FIELDS if obj is not None and obj.selection_rule_fixed() else ()
+        return [*super().get_readonly_fields(request, obj), *fixed]
 
     def has_change_permission(self, request, obj=None):
         # Once the cycle has left its draft, its rules are public and fixed: the page only shows them

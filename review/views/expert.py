@@ -12,20 +12,30 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from applications.display import section_entries
 from applications.enums import DossierSectionKey
 from mayor_award.core.models import Cycle, ScoringBand
 from mayor_award.core.services import audit_record
 
-from .. import services, sheets
-from ..enums import ReviewStage, SeatStatus, SheetState
-from ..models import Pledge, Seat
-from ..selectors import REVIEW_PHASES, dossier_for_expert, expert_for_user, has_signed_pledge, seats_for_expert
+from .. import consensus, scoring, services, sheets
+from ..enums import ReviewStage, SeatStatus
+from ..models import Pledge, ScoreSheet, Seat
+from ..selectors import (
+    REVIEW_PHASES,
+    dossier_for_expert,
+    dossiers_for_expert,
+    expert_for_user,
+    has_signed_pledge,
+    seats_for_expert,
+)
+
+TEXT_LIMIT = 5000  # characters of strengths or opportunities kept per item
+SAVED_HEADER = "X-Score-Saved"  # set on an autosave's answer only: a login page is never taken for a save
 
 
 def expert_required(view):
@@ -171,59 +181,187 @@ def _bands(criteria_id: int, language: str) -> dict[str, list[tuple[str, str]]]:
         }
 
 
+def _percent_from(raw: str):
+    raw = raw.strip()
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return -1  # refused by the service with the percentage message
+
+
 def _entries_from(post, codes) -> dict[str, dict]:
-    entries = {}
-    for code in codes:
-        raw = post.get(f"p_{code}", "").strip()
-        try:
-            percent = int(raw) if raw else None
-        except ValueError:
-            percent = -1  # refused by the service with the percentage message
-        entries[code] = {
-            "percent": percent,
-            "strengths": post.get(f"s_{code}", "")[:5000],
-            "opportunities": post.get(f"o_{code}", "")[:5000],
+    return {
+        code: {
+            "percent": _percent_from(post.get(f"p_{code}", "")),
+            "strengths": post.get(f"s_{code}", "")[:TEXT_LIMIT],
+            "opportunities": post.get(f"o_{code}", "")[:TEXT_LIMIT],
         }
-    return entries
+        for code in codes
+    }
+
+
+def _item_entry(post, code) -> dict:
+    """The fields of one item that the autosave sent (a field not sent is left as it is)."""
+    entry = {}
+    if f"p_{code}" in post:
+        entry["percent"] = _percent_from(post[f"p_{code}"])
+    for key, name in (("s", "strengths"), ("o", "opportunities")):
+        if f"{key}_{code}" in post:
+            entry[name] = post[f"{key}_{code}"][:TEXT_LIMIT]
+    return entry
+
+
+def _scoring_seat(request, pk, stage):
+    """The dossier the expert may score in `stage` and their own accepted seat on its panel; else not found."""
+    if stage not in ReviewStage.values:
+        raise Http404
+    found = dossiers_for_expert(request.user).filter(pk=pk).first()
+    seat = sheets.seat_for(request.expert, found) if found else None
+    if seat is None:
+        raise Http404
+    return found, seat
+
+
+def _groups(rows, categories) -> list[dict]:
+    """The rows by category, each with its subtotal, and each row with its points so far."""
+    groups = []
+    for row in rows:
+        row.points = scoring.item_points(row.item.points, row.percent) if row.percent is not None else None
+        if not groups or groups[-1]["category"].pk != row.item.category_id:
+            category = row.item.category
+            groups.append({"category": category, "subtotal": categories.get(category.code), "rows": []})
+        groups[-1]["rows"].append(row)
+    return groups
+
+
+def _show_posted(rows, post):
+    """After a refused form, show what the expert typed (not saved) rather than lose it."""
+    for row in rows:
+        code = row.item.code
+        row.percent = post.get(f"p_{code}", "").strip() or None
+        row.strengths = post.get(f"s_{code}", "")[:TEXT_LIMIT]
+        row.opportunities = post.get(f"o_{code}", "")[:TEXT_LIMIT]
+
+
+def _save_form(request, sheet, rows) -> bool:
+    """The whole form (the page without JavaScript, and its two buttons): save, then submit when asked.
+
+    False when the form is refused and nothing saved: the page then shows what was typed, with the message.
+    """
+    try:
+        sheets.sheet_save(
+            sheet=sheet, entries=_entries_from(request.POST, [r.item.code for r in rows]), by=request.user
+        )
+    except sheets.SheetClosed as error:
+        messages.error(request, str(error))
+        return True
+    except sheets.SheetError as error:
+        messages.error(request, str(error))
+        return False
+    if request.POST.get("action") != "submit":
+        messages.success(request, _("Saved as a draft."))
+        return True
+    try:
+        sheets.sheet_submit(sheet=sheet, by=request.user)
+    except sheets.SheetError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The sheet is submitted and locked."))
+    return True
 
 
 @expert_required
 @require_http_methods(["GET", "POST"])
 def score(request, pk, stage):
-    if stage not in ReviewStage.values:
-        raise Http404
-    found = dossier_for_expert(request.user, pk)
-    seat = sheets.seat_for(request.expert, found) if found else None
-    if found is None or seat is None:
-        raise Http404
+    found, seat = _scoring_seat(request, pk, stage)
     sheet = sheets.sheet_open(seat=seat, dossier=found, stage=stage)
-    rows = list(sheet.items.select_related("item__category").order_by("item__category__position", "item__position"))
-    if request.method == "POST":
-        try:
-            sheets.sheet_save(
-                sheet=sheet, entries=_entries_from(request.POST, [r.item.code for r in rows]), by=request.user
-            )
-            if request.POST.get("action") == "submit":
-                sheets.sheet_submit(sheet=sheet, by=request.user)
-                messages.success(request, _("The sheet is submitted and locked."))
-            else:
-                messages.success(request, _("Saved as a draft."))
-        except sheets.SheetError as error:
-            messages.error(request, str(error))
+    sheet.dossier = found
+    rows = sheets.sheet_rows(sheet)
+    if request.method == "POST" and _save_form(request, sheet, rows):
         return redirect("review:score", pk=found.pk, stage=stage)
-    total, categories = sheets.sheet_total(sheet)
+    refused = request.method == "POST"
+    total, categories = sheets.sheet_total(sheet, rows)
+    groups = _groups(rows, categories)
+    if refused:
+        _show_posted(rows, request.POST)
     return render(
         request,
         "review/expert/score.html",
         {
             "dossier": found,
             "sheet": sheet,
-            "rows": rows,
+            "groups": groups,
             "bands": _bands(found.cycle.criteria_id, translation.get_language() or "zh-hans"),
             "total": total,
-            "categories": categories,
-            "editable": sheet.state == SheetState.DRAFT
-            and found.cycle.phase == sheets.STAGE_PHASES[ReviewStage(stage)],
-            "step": sheets.PERCENT_STEP,
+            "editable": sheets.is_editable(sheet),
+            "step": found.cycle.score_step,
+            "panel_visible": sheets.panel_scores_visible(found.cycle, sheet),
+        },
+        status=422 if refused else 200,
+    )
+
+
+@expert_required
+@require_POST
+def score_item(request, pk, stage, code):
+    """The page's autosave of one item: the saved state and the new points, subtotal and total (a partial)."""
+    found, seat = _scoring_seat(request, pk, stage)
+    sheet = sheets.sheet_open(seat=seat, dossier=found, stage=stage)
+    try:
+        sheets.sheet_save_item(sheet=sheet, code=code, entry=_item_entry(request.POST, code), by=request.user)
+    except sheets.UnknownItem as error:
+        raise Http404 from error
+    except sheets.SheetError as error:
+        status = 409 if isinstance(error, sheets.SheetClosed) else 422
+        return render(request, "review/expert/_score_item_refused.html", {"message": str(error)}, status=status)
+    rows = sheets.sheet_rows(sheet)
+    total, categories = sheets.sheet_total(sheet, rows)
+    row = next(row for row in rows if row.item.code == code)
+    category = row.item.category
+    response = render(
+        request,
+        "review/expert/_score_item_saved.html",
+        {
+            "row": row,
+            "points": scoring.item_points(row.item.points, row.percent) if row.percent is not None else 0,
+            "category": category,
+            "subtotal": categories[category.code],
+            "total": total,
+            "saved_at": timezone.now(),
+        },
+    )
+    response[SAVED_HEADER] = "1"
+    return response
+
+
+@expert_required
+def panel_scores(request, pk, stage):
+    """Every panel member's percentages per item, anonymised, and the panel's aggregate; with the cycle's
+    independent scoring only once the expert's own sheet is submitted."""
+    found, seat = _scoring_seat(request, pk, stage)
+    sheet = ScoreSheet.objects.filter(seat=seat, dossier=found, stage=stage).first()
+    context = {"dossier": found, "stage": ReviewStage(stage), "seat": seat}
+    if not sheets.panel_scores_visible(found.cycle, sheet):
+        return render(request, "review/expert/score_panel_hidden.html", context, status=403)
+    table = consensus.aggregation(panel=seat.panel, dossier=found, stage=stage)
+    result = table.result
+    lines = [
+        {
+            "row": row,
+            "points": result.item_points[row.item.code] if result else None,
+            "trimmed": row.aggregate_used == scoring.Aggregate.TRIMMED_MEAN,
+        }
+        for row in table.rows
+    ]
+    return render(
+        request,
+        "review/expert/score_panel.html",
+        context
+        | {
+            "table": table,
+            "lines": lines,
+            "own_seat_id": seat.pk,
+            "aggregate": consensus.aggregate_of(found.cycle),
+            "outlier_points": found.cycle.outlier_points,
         },
     )

@@ -215,5 +215,25 @@ class Cycle(models.Model):
             and timezone.localtime(self.application_deadline).date() < self.applications_open_on
         ):
             problems["application_deadline"] = _("The deadline cannot come before applications open.")
+        problems.update(self._selection_rule_problems())
         if problems:
             raise ValidationError(problems)
+
+    SELECTION_RULE_FIELDS = ("onsite_top_n", "onsite_min_score")
+
+    def selection_rule_fixed(self, phase: str | None = None) -> bool:
+        """The on-site selection rule is fixed from the material review on: scores are read against it."""
+        phase = phase or self.phase
+        return lifecycle.PHASE_ORDER.index(CyclePhase(phase)) >= lifecycle.PHASE_ORDER.index(CyclePhase.MATERIAL_REVIEW)
+
+    def _selection_rule_problems(self) -> dict[str, str]:
+        if self.pk is None:
+            return {}
+        stored = Cycle.objects.filter(pk=self.pk).values("phase", *self.SELECTION_RULE_FIELDS).first()
+        if stored is None or not self.selection_rule_fixed(stored["phase"]):
+            return {}
+        return {
+            name: _("The on-site selection rule is fixed once the material review has started; it cannot change.")
+            for name in self.SELECTION_RULE_FIELDS
+            if getattr(self, name) != stored[name]
+        }

@@ -1,0 +1,47 @@
+"""Celery tasks of publicity, awards and certificates: thin, keyword-only, safe to run twice."""
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="committee.tasks.task_render_certificate",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def task_render_certificate(*, award_id: int) -> bool:
+    """Render one award's certificate unless the stored one is current (idempotent by award and serial)."""
+    from applications.pdf import MissingChineseFont
+
+    from .services_awards import certificate_render
+
+    try:
+        return certificate_render(award_id=award_id) is not None
+    except MissingChineseFont:  # retrying does not install a font; the error is on the row and in the admin
+        logger.exception("No Chinese font: the certificate of award %s was not rendered.", award_id)
+        return False
+
+
+@shared_task(name="committee.tasks.task_render_cycle_certificates")
+def task_render_cycle_certificates(*, batch_id: int) -> bool:
+    """Render every certificate of a cycle, counting progress on the batch row (the admin polls it)."""
+    from .services_awards import certificate_batch_run
+
+    return certificate_batch_run(batch_id=batch_id) is not None
+
+
+@shared_task(
+    name="committee.tasks.task_send_objection_mail",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def task_send_objection_mail(*, objection_id: int, kind: str) -> bool:
+    """The acknowledgement ("receipt") or the written reply ("reply") to an objector; sent once."""
+    from .services_awards import objection_mail
+
+    return objection_mail(objection_id=objection_id, kind=kind)
