@@ -133,7 +133,7 @@ class RecusalAdmin(admin.ModelAdmin):
         return obj.candidate.dossier
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and services_voting._committee_frozen(obj.member.cycle):
+        if obj is not None and services_voting.committee_frozen(obj.member.cycle):
             return False
         return super().has_delete_permission(request, obj)
 

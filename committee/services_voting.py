@@ -90,7 +90,7 @@ def live_session(cycle: Cycle) -> VotingSession | None:
     return VotingSession.objects.filter(cycle=cycle, state__in=SessionState.live()).first()
 
 
-def _committee_frozen(cycle: Cycle) -> bool:
+def committee_frozen(cycle: Cycle) -> bool:
     """Once a session opens, the committee and its recusals are part of its rules."""
     return VotingSession.objects.filter(cycle=cycle, state__in=(SessionState.OPEN, SessionState.CLOSED)).exists()
 
@@ -106,7 +106,7 @@ def _require(condition: bool, message: str):
 def committee_member_problems(*, cycle: Cycle, user: User) -> list[str]:
     """Why `user` cannot be put on (or changed on) `cycle`'s committee now (empty: they can)."""
     problems = []
-    if _committee_frozen(cycle):
+    if committee_frozen(cycle):
         problems.append(
             _("The committee cannot change once its vote has opened: its members are counted for the quorum.")
         )
@@ -138,7 +138,7 @@ def committee_member_save(*, member: CommitteeMember, by: User) -> CommitteeMemb
 def committee_member_remove(*, member: CommitteeMember, by: User):
     Cycle.objects.select_for_update().get(pk=member.cycle_id)
     _require(
-        not _committee_frozen(member.cycle) and not member.receipts.exists(),
+        not committee_frozen(member.cycle) and not member.receipts.exists(),
         _("The committee cannot change once its vote has opened: its members are counted for the quorum."),
     )
     audit_record(
@@ -198,7 +198,7 @@ def recusal_record(*, member: CommitteeMember, candidate: Candidate, reason: str
 def recusal_withdraw(*, recusal: Recusal, by: User):
     Cycle.objects.select_for_update().get(pk=recusal.member.cycle_id)
     _require(
-        not _committee_frozen(recusal.member.cycle),
+        not committee_frozen(recusal.member.cycle),
         _("A recusal cannot be withdrawn once the vote has opened."),
     )
     audit_record(

@@ -18,7 +18,8 @@ def experts_only(expert, panel_leader):
 
 
 def extend_world(world):
-    cycle = CycleFactory(number=9, year=2036, phase=CyclePhase.MATERIAL_REVIEW)
+    cycle = CycleFactory(number=27, year=2072, phase=CyclePhase.MATERIAL_REVIEW)
+    assert cycle.phase == CyclePhase.MATERIAL_REVIEW, "cycle number 27 is taken by another matrix module"
     experts = {role: Expert.objects.get(user=world["users"][role]) for role in ("expert", "panel_leader")}
     scored = PanelDossierFactory(panel=PanelFactory(cycle=cycle))  # a new applicant: no conflict of the expert's
     SeatFactory(panel=scored.panel, expert=experts["expert"], accepted=True)
