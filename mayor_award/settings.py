@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": MAIL_SWEEP_SECONDS,
         "options": {"expires": MAIL_SWEEP_SECONDS},
     },
+    "render-pending-review-reports": {
+        "task": "review.tasks.task_render_pending_reports",
+        "schedule": MAIL_SWEEP_SECONDS,
+        "options": {"expires": MAIL_SWEEP_SECONDS},
+    },
 }
 
 if REDIS_URL:
