@@ -9,14 +9,18 @@ import datetime as dt
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings as django_settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from applications import services as application_services
 from applications.models import EligibilityDecision, Invitation, Membership, MisconductFinding, Organisation
+from mayor_award.celery import app as celery_app
 from mayor_award.core import services
 from mayor_award.core.models import Criteria, NoticeAttachment
 from review.models import Conflict, Expert, Panel, PanelDossier, Pledge, ScoreSheet, Seat
@@ -312,8 +316,50 @@ def test_every_admin_model_has_a_row():
     assert registered == set(ADMIN_MODELS)
 
 
-@pytest.fixture
-def world(db):
+@pytest.fixture(scope="module")
+def matrix_private_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("matrix-private")
+
+
+def _local_settings(root):
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "PRIVATE_FILES_ROOT": root,
+        "MEDIA_ROOT": root,
+        "STORAGES": {
+            **django_settings.STORAGES,
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_local(_fast_and_local, settings, matrix_private_root):
+    """The world's files live in one folder for the whole module, where its downloads find them."""
+    for name, value in _local_settings(matrix_private_root).items():
+        setattr(settings, name, value)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, matrix_private_root):
+    """Built once per module inside a transaction that is rolled back at the end; each case runs in a savepoint
+    of it (pytest-django's `db`), so what a case changes is undone before the next one."""
+    with django_db_blocker.unblock(), override_settings(**_local_settings(matrix_private_root)):
+        eager = celery_app.conf.task_always_eager
+        celery_app.conf.task_always_eager = True
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            celery_app.conf.task_always_eager = eager
+
+
+def _build_world():
     secretariat = UserFactory(username="matrix-secretariat", roles=["secretariat"], is_staff=True)
     users = {
         "anonymous": None,
@@ -465,7 +511,7 @@ CASES = [(row, role) for row in ALL_ROWS for role in ROLES]
 
 
 @pytest.mark.parametrize(("row", "role"), CASES, ids=[f"{row.id}-{role}" for row, role in CASES])
-def test_authorization_matrix(client, world, row, role):
+def test_authorization_matrix(db, client, world, row, role):
     user = world["users"][role]
     if user is not None:
         client.force_login(user)
