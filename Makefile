@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 MO := locale/zh_Hans/LC_MESSAGES/django.mo
 PO := locale/zh_Hans/LC_MESSAGES/django.po
 
-.PHONY: bench-scoring run test setup system-packages system-packages-test messages migrate demo lint fmt ci clean
+.PHONY: bench-scoring bench-certificates run test setup system-packages system-packages-test messages migrate demo lint fmt ci clean
 
 run: setup system-packages migrate demo
 	@echo "漯河市市长质量奖管理系统: http://127.0.0.1:8000  (Ctrl-C stops it)"
@@ -49,6 +49,9 @@ demo: migrate
 
 bench-scoring: setup
 	.venv/bin/python scripts/bench_scoring.py
+
+bench-certificates: setup
+	.venv/bin/python scripts/bench_certificates.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import construct_instance
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -55,6 +56,14 @@ def _errors(request, problems):
         messages.error(request, problem)
 
 
+class ServiceForm(forms.ModelForm):
+    """A model form that only validates: the service builds, checks and saves the row, and says what it refuses in
+    words (the model's own constraint messages would repeat them less clearly)."""
+
+    def _post_clean(self):
+        construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)  # for the admin's log line
+
+
 class ServiceAdmin(admin.ModelAdmin):
     """Rows change only through the services, from the buttons of their page."""
 
@@ -77,7 +86,7 @@ class ServiceAdmin(admin.ModelAdmin):
 # --- publicity (公示) ---
 
 
-class PublicityForm(forms.ModelForm):
+class PublicityForm(ServiceForm):
     class Meta:
         model = Publicity
         fields = ["cycle", "starts_on", "ends_on", "channel"]
@@ -345,7 +354,7 @@ class ObjectionAdmin(ServiceAdmin):
 # --- the vice-mayor's review, the mayor's signature, the award announcement (Art. 18) ---
 
 
-class AwardApprovalForm(forms.ModelForm):
+class AwardApprovalForm(ServiceForm):
     document = forms.FileField(label=gettext_lazy("Signed document"), help_text=gettext_lazy("PDF, PNG or JPEG."))
 
     class Meta:
@@ -374,9 +383,6 @@ class AwardApprovalForm(forms.ModelForm):
             ):
                 self.add_error(None, problem)
         return cleaned
-
-    def validate_unique(self):
-        pass  # the service reports an approval already recorded, in words
 
 
 class AnnouncementForm(forms.Form):
@@ -498,7 +504,7 @@ class AwardApprovalAdmin(ServiceAdmin):
 # --- the awards (获奖): prize, payment, plaque, certificates ---
 
 
-class AwardForm(forms.ModelForm):
+class AwardForm(ServiceForm):
     class Meta:
         model = Award
         fields = ["same_year_award", "same_year_confirmed", "same_year_note", "paid_on", "plaque_handed_on"]
@@ -520,9 +526,6 @@ class AwardForm(forms.ModelForm):
             ):
                 self.add_error(None, problem)
         return cleaned
-
-    def _post_clean(self):
-        pass  # the service applies the fields and recomputes the prize
 
 
 class BatchForm(forms.Form):
@@ -695,7 +698,7 @@ class AwardAdmin(ServiceAdmin):
 # --- revocation (撤销, Art. 22) ---
 
 
-class RevocationOpenForm(forms.ModelForm):
+class RevocationOpenForm(ServiceForm):
     evidence_upload = forms.FileField(
         label=gettext_lazy("Evidence file"), required=False, help_text=gettext_lazy("PDF, PNG or JPEG; optional.")
     )
@@ -730,9 +733,6 @@ class RevocationOpenForm(forms.ModelForm):
             ):
                 self.add_error(None, problem)
         return cleaned
-
-    def validate_constraints(self, exclude=None):
-        pass  # the service reports a case already open, in words
 
 
 class RevocationApproveForm(forms.Form):

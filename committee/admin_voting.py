@@ -66,6 +66,8 @@ class CommitteeMemberForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         cycle, user = cleaned.get("cycle"), cleaned.get("user")
+        if self.instance.pk:  # a recorded member: only the office and affiliation are edited
+            cycle, user = self.instance.cycle, self.instance.user
         if cycle and user:
             for problem in services_voting.committee_member_problems(cycle=cycle, user=user):
                 self.add_error(None, problem)
@@ -83,6 +85,11 @@ class CommitteeMemberAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["cycle", "user"] if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and services_voting.committee_frozen(obj.cycle):
+            return False  # counted for the quorum of a vote that has opened: shown only
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and services_voting.committee_member_problems(cycle=obj.cycle, user=obj.user):
@@ -103,6 +110,8 @@ class RecusalForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "member" not in self.fields:  # the page of a recorded recusal only shows it
+            return
         self.fields["member"].queryset = CommitteeMember.objects.select_related("user", "cycle").order_by(
             "-cycle__number", "pk"
         )
@@ -189,12 +198,16 @@ class VotingSessionAdmin(admin.ModelAdmin):
         "closed_at",
         "closed_by",
         "ballots_cast",
-        "outcome_note",
+        "outcome_display",
         "minutes_generated_at",
     ]
 
     def get_fields(self, request, obj=None):
         return ["cycle"] if obj is None else self.view_fields
+
+    @admin.display(description=gettext_lazy("outcome"))
+    def outcome_display(self, obj):
+        return obj.outcome or "—"
 
     def get_readonly_fields(self, request, obj=None):
         return self.view_fields if obj is not None else []
@@ -300,7 +313,7 @@ class VotingSessionAdmin(admin.ModelAdmin):
             messages.error(request, str(error))
         else:
             level = messages.SUCCESS if session.state == SessionState.CLOSED else messages.WARNING
-            messages.add_message(request, level, session.outcome_note)
+            messages.add_message(request, level, session.outcome)
         return self._back(session)
 
     def rank_view(self, request, object_id):

@@ -15,7 +15,11 @@ from mayor_award.core.demo import registry
 from mayor_award.core.enums import CyclePhase, Role
 from mayor_award.core.models import Cycle, User
 
-from . import ranking, services_voting
+from . import (
+    demo_history,  # noqa: F401 - registers the past cycles' steps (60, 61)
+    ranking,
+    services_voting,
+)
 from .enums_voting import CommitteeOffice, SessionState
 from .models import CommitteeMember, VotingSession
 

@@ -616,7 +616,7 @@ def objection_decide(*, objection: Objection, outcome: str, reply: str, by: User
     the next candidate is a separate decision (publicity_supplement).
     """
     objection = (
-        Objection.objects.select_for_update()
+        Objection.objects.select_for_update(of=("self",))
         .select_related("candidate__dossier", "candidate__publicity", "cycle")
         .get(pk=objection.pk)
     )
@@ -885,18 +885,14 @@ def awards_grant(*, cycle: Cycle, by: User | None) -> list[Award]:
 
     Each award gets its award year (the announcement's, C8), its number in that year (the certificate's serial),
     and its prize by the rules (prize.py). Winners' dossiers become awarded, every other dossier still in the
-    running not awarded. The certificates are rendered after the commit, as one batch.
+    running not awarded (also when nobody won: places may stay empty, Art. 4). The certificates are rendered after
+    the commit, as one batch.
     """
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     _require(
         cycle.phase in (CyclePhase.ANNOUNCED, CyclePhase.CLOSED),
         _("Awards are granted when the cycle is announced (Art. 18)."),
     )
-    award_year = award_year_of(cycle)
-    _require(award_year is not None, _("The award announcement is not published yet (Art. 18)."))
-    granted = set(Award.objects.filter(cycle=cycle).values_list("dossier_id", flat=True))
-    number = Award.objects.filter(award_year=award_year).aggregate(last=Max("number"))["last"] or 0
-    created = []
     winner_rows = list(
         winners(cycle).prefetch_related(
             Prefetch(
@@ -906,6 +902,11 @@ def awards_grant(*, cycle: Cycle, by: User | None) -> list[Award]:
             )
         )
     )
+    award_year = award_year_of(cycle)
+    _require(award_year is not None or not winner_rows, _("The award announcement is not published yet (Art. 18)."))
+    granted = set(Award.objects.filter(cycle=cycle).values_list("dossier_id", flat=True))
+    number = Award.objects.filter(award_year=award_year).aggregate(last=Max("number"))["last"] or 0
+    created = []
     for candidate in winner_rows:
         dossier = candidate.dossier
         if dossier.pk in granted:
@@ -1004,7 +1005,7 @@ def award_update(
 ) -> Award:
     """Record the secretariat's Art. 21 finding (the prize follows the rules), the payment and the hand-over of the
     plaque or trophy."""
-    award = Award.objects.select_for_update().select_related("cycle").get(pk=award.pk)
+    award = Award.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=award.pk)
     same_year_award = (same_year_award or "").strip()
     _refuse(
         award_update_problems(
@@ -1238,9 +1239,13 @@ def revocation_approve(
     of the award's cycle, which bars the organisation from the next three cycles (Art. 9(5)); a revocation notice
     (通报) is drafted for the secretariat to publish.
     """
-    case = RevocationCase.objects.select_for_update().select_related("award__cycle").get(pk=case.pk)
+    case = RevocationCase.objects.select_for_update(of=("self",)).select_related("award__cycle").get(pk=case.pk)
     _refuse(revocation_approve_problems(case=case, approved_on=approved_on, reference=reference, kind=kind, now=now))
-    award = Award.objects.select_for_update().select_related("cycle", "organisation", "dossier").get(pk=case.award_id)
+    award = (
+        Award.objects.select_for_update(of=("self",))
+        .select_related("cycle", "organisation", "dossier")
+        .get(pk=case.award_id)
+    )
     revoked_at = timezone.now()
     award.revoked_at = revoked_at
     award.save(update_fields=["revoked_at"])
@@ -1315,7 +1320,7 @@ def revocation_reject(*, case: RevocationCase, note: str, by: User) -> Revocatio
 @transaction.atomic
 def revocation_notice_schedule(*, case: RevocationCase, publish_at=None, by: User) -> Notice:
     """Make the revocation public (Art. 22): schedule its notice for the Celery publication."""
-    case = RevocationCase.objects.select_for_update().select_related("notice").get(pk=case.pk)
+    case = RevocationCase.objects.select_for_update(of=("self",)).select_related("notice").get(pk=case.pk)
     _require(case.state == RevocationState.REVOKED and case.notice is not None, _("The award is not revoked."))
     _require(case.notice.state == NoticeState.DRAFT, _("The revocation notice is already scheduled or published."))
     notice = case.notice

@@ -369,9 +369,6 @@ def session_close(*, session: VotingSession, by: User) -> VotingSession:
     session.closed_by = by
     if result.valid:
         session.state = SessionState.CLOSED
-        session.outcome_note = _(
-            "Quorum met: %(cast)s of %(members)s members voted (at least %(required)s needed)."
-        ) % {"cast": result.ballots_cast, "members": result.members_eligible, "required": result.quorum_required}
         TallyResult.objects.bulk_create(
             TallyResult(
                 session=session,
@@ -389,10 +386,6 @@ def session_close(*, session: VotingSession, by: User) -> VotingSession:
         )
     else:
         session.state = SessionState.VOID
-        session.outcome_note = _(
-            "Void: the quorum was missed. %(cast)s of %(members)s members voted; at least %(required)s were "
-            "needed. No result is counted; a new session may be prepared."
-        ) % {"cast": result.ballots_cast, "members": result.members_eligible, "required": result.quorum_required}
     session.save()
     audit_record(
         actor=by,

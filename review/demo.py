@@ -6,6 +6,9 @@ automatic conflict; expert39 and expert40 are suspended. Then, once the fourth c
 known and while it has no panel, one panel of five per industry group is created and drawn with a fixed seed
 (reproducible), the first four members accept and sign the pledge, and the fifth declines, so that an
 alternate is invited in their place.
+
+Step 40 runs the second and third cycles (2022, 2024) from their announcement to the candidates handed over, on
+their own dates (demo_history.py); the committee's demo decides them.
 """
 
 from django.contrib.auth.models import Group
@@ -15,7 +18,7 @@ from mayor_award.core.demo import registry
 from mayor_award.core.enums import Role
 from mayor_award.core.models import Cycle, User
 
-from . import notifications, services
+from . import demo_history, notifications, services
 from .enums import ExpertStatus, Qualification
 from .models import Expert, Panel
 
@@ -154,3 +157,8 @@ def _answer(panel, cycle):
         services.seat_reply(seat=seat, accept=True, by=user)
         services.pledge_sign(expert=seat.expert, cycle=cycle, ip_address="127.0.0.1", user_agent="演示数据", by=user)
     services.seat_reply(seat=seats[-1], accept=False, note=DECLINE_NOTE, by=seats[-1].expert.user)
+
+
+@registry.step(40)
+def past_cycles_reviewed(context):
+    demo_history.review_past_cycles(context)

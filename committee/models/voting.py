@@ -17,6 +17,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..enums_voting import AdjustmentKind, CommitteeOffice, DecidedBy, ListState, SessionState, VoteChoice
@@ -176,6 +177,28 @@ class VotingSession(models.Model):
     @property
     def is_open(self):
         return self.state == SessionState.OPEN
+
+    @property
+    def outcome(self) -> str:
+        """The outcome in words, in the reader's language, from the counts (empty until the session closes)."""
+        from ..ranking import quorum_required
+
+        if self.state not in (SessionState.CLOSED, SessionState.VOID):
+            return ""
+        counts = {
+            "cast": self.ballots_cast,
+            "members": self.members_eligible,
+            "required": quorum_required(self.members_eligible, self.quorum_ratio),
+        }
+        if self.state == SessionState.CLOSED:
+            return gettext("Quorum met: %(cast)s of %(members)s members voted (at least %(required)s needed).") % counts
+        return (
+            gettext(
+                "Void: the quorum was missed. %(cast)s of %(members)s members voted; at least %(required)s were "
+                "needed. No result is counted; a new session may be prepared."
+            )
+            % counts
+        )
 
 
 class BallotReceipt(models.Model):

@@ -76,7 +76,7 @@ def publicity(request, cycle):
     return render(
         request,
         "committee/public/publicity.html",
-        {"cycle": cycle, "publicities": publicities, "form": form, "accepts_objections": bool(open_ids)},
+        {"cycle": cycle, "publicities": publicities, "form": form},
         status=status,
     )
 

@@ -118,7 +118,9 @@ def _cycles(secretariat):
             defaults={
                 "year": year,
                 "title": f"第{'一二三'[number - 1]}届漯河市市长质量奖",
-                "phase": CyclePhase.CLOSED,
+                # The second and third cycles start as drafts: the review and committee demos run them through
+                # every phase (review/demo_history.py, committee/demo_history.py) and close them.
+                "phase": CyclePhase.CLOSED if number == 1 else CyclePhase.DRAFT,
                 "criteria": criteria,
                 "applications_open_on": dt.date(year, 3, 1),
                 "application_deadline": local_time(dt.date(year, 5, 31)),

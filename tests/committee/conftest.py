@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from committee import services_voting
 from tests.factories.committee import CandidateFactory, CommitteeMemberFactory
@@ -55,3 +56,11 @@ def cast(secretariat_user):
         )
 
     return make
+
+
+@pytest.fixture
+def english(client):
+    """Messages and pages in English, the source language, whatever the catalog translates (opt in per module)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

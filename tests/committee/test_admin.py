@@ -16,7 +16,7 @@ from mayor_award.core.services import cycle_advance
 from tests.factories.applications import pdf_bytes
 from tests.factories.core import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -116,7 +116,11 @@ def closed_vote(deliberation, open_session, cast, *, scores, approvals, members=
     cycle, seats, candidates = deliberation(members=members, scores=scores, **cycle_fields)
     session = open_session(cycle)
     for n, member in enumerate(seats):
-        cast(session, member, {c: "approve" if n < a else "disapprove" for c, a in zip(candidates, approvals, strict=True)})
+        cast(
+            session,
+            member,
+            {c: "approve" if n < a else "disapprove" for c, a in zip(candidates, approvals, strict=True)},
+        )
     return services_voting.session_close(session=session, by=UserFactory(roles=["secretariat"])), candidates
 
 
@@ -220,7 +224,6 @@ def test_government_approval_recorded_with_its_document(staff, deliberation, ope
     assert response.status_code == 302
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == pdf_bytes()
-    download.close()
 
 
 def test_government_approval_refuses_a_renamed_file(staff, deliberation, open_session, cast, secretariat_user):
@@ -244,3 +247,27 @@ def test_government_approval_refuses_a_renamed_file(staff, deliberation, open_se
     assert response.status_code == 200
     assert "The document must be a PDF or an image (PNG, JPEG)." in response.content.decode()
     assert GovernmentApproval.objects.count() == 0
+
+
+def test_member_shown_only_once_the_vote_is_open(staff, deliberation, open_session):
+    cycle, members, _candidates = deliberation(members=2)
+    open_session(cycle)
+
+    page = staff.get(change_url(members[1]))
+    refused = staff.post(change_url(members[1]), {"office": "deputy", "affiliation": "x"})
+
+    assert page.status_code == 200
+    assert 'name="office"' not in page.content.decode()
+    assert refused.status_code == 403
+    members[1].refresh_from_db()
+    assert members[1].office == "member"
+
+
+def test_office_changed_before_the_vote(staff, deliberation):
+    _cycle, members, _candidates = deliberation(members=2)
+
+    response = staff.post(change_url(members[1]), {"office": "deputy", "affiliation": "市场监管局"})
+
+    assert response.status_code == 302
+    members[1].refresh_from_db()
+    assert (members[1].office, members[1].affiliation) == ("deputy", "市场监管局")

@@ -134,7 +134,9 @@ def test_no_chinese_font_is_a_clear_error_never_boxes(award, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_batch_without_a_chinese_font_stops_with_the_message(award, secretariat_user, monkeypatch, django_capture_on_commit_callbacks):
+def test_batch_without_a_chinese_font_stops_with_the_message(
+    award, secretariat_user, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(pdf_module, "chinese_font_available", lambda: False)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,7 +149,9 @@ def test_batch_without_a_chinese_font_stops_with_the_message(award, secretariat_
 
 
 @pytest.mark.django_db
-def test_batch_renders_every_certificate_and_reports_progress(client, secretariat_user, django_capture_on_commit_callbacks):
+def test_batch_renders_every_certificate_and_reports_progress(
+    client, secretariat_user, django_capture_on_commit_callbacks
+):
     cycle = approved_cycle(proposed=3, spare=0).cycle
     announce(cycle, by=secretariat_user)
     client.force_login(secretariat_user)
@@ -184,18 +188,17 @@ def test_winner_downloads_the_certificate_others_do_not(client, rendered, secret
 
     client.force_login(member)
     own = client.get(url)
-    own_content = b"".join(own.streaming_content)
-    own.close()
+    own_content = b"".join(own.streaming_content)  # read to its end, which closes the file
     client.force_login(stranger)
     other = client.get(url)
     client.force_login(secretariat_user)
     staff = client.get(url)
-    staff.close()
+    staff_content = b"".join(staff.streaming_content)
 
     assert (own.status_code, own_content) == (200, content)
     assert own["Content-Disposition"] == f'attachment; filename="{certificate.serial}.pdf"'
     assert other.status_code == 404
-    assert staff.status_code == 200
+    assert (staff.status_code, staff_content) == (200, content)
     assert AuditEvent.objects.filter(action="certificate.downloaded").count() == 2
 
 

@@ -13,7 +13,7 @@ from tests.factories.committee import CandidateFactory
 from tests.factories.core import CycleFactory
 from tests.factories.review import PanelFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

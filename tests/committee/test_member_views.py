@@ -8,7 +8,7 @@ from mayor_award.core.models import AuditEvent
 from tests.factories.committee import OnsiteConsensusFactory, RecusalFactory
 from tests.factories.core import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def ballot_data(candidates, choice="approve", final="yes"):
@@ -57,7 +57,7 @@ def test_committee_role_without_a_seat_sees_the_pages_closed(client, deliberatio
 
 
 def test_candidates_listed_with_panel_scores_radar_and_reports(client, deliberation):
-    cycle, members, candidates = deliberation(members=3, scores=(812.5,))
+    _cycle, members, candidates = deliberation(members=3, scores=(812.5,))
     material = OnsiteConsensusFactory(candidate=candidates[0], stage="material", report=True, items=60)
     onsite = OnsiteConsensusFactory(candidate=candidates[0], report=True, items=80)
     client.force_login(members[1].user)
@@ -84,8 +84,7 @@ def test_report_served_to_a_member(client, deliberation):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content).startswith(b"%PDF-")
-    response.close()
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")  # read to its end, which closes the file
     assert AuditEvent.objects.filter(action="dossier.opened", actor=members[1].user).count() == 1
 
 
@@ -224,7 +223,7 @@ def test_candidate_list_queries_fixed(client, deliberation, open_session, django
 
 @pytest.mark.parametrize("item_count", (1, 3))
 def test_ballot_queries_fixed(client, deliberation, open_session, django_assert_num_queries, item_count):
-    cycle, members, candidates = deliberation(members=3, scores=(800, 790, 780)[:item_count])
+    cycle, members, _candidates = deliberation(members=3, scores=(800, 790, 780)[:item_count])
     open_session(cycle)
     client.force_login(members[1].user)
 

@@ -94,7 +94,9 @@ def test_objection_on_the_last_day_is_accepted(running):
 @pytest.mark.django_db
 def test_objection_after_the_period_is_refused(running):
     _approved, publicity = running
-    day_after = dt.datetime.combine(publicity.ends_on + dt.timedelta(days=1), dt.time(0, 1), tzinfo=services_awards.BEIJING)
+    day_after = dt.datetime.combine(
+        publicity.ends_on + dt.timedelta(days=1), dt.time(0, 1), tzinfo=services_awards.BEIJING
+    )
 
     with pytest.raises(services_awards.AwardError) as refused:
         object_to(publicity.candidates.first(), now=day_after)
@@ -249,7 +251,9 @@ def test_decision_needs_a_written_reply(running, secretariat_user):
 
 
 @pytest.mark.django_db
-def test_investigation_then_dismissal_keeps_the_candidate(running, secretariat_user, django_capture_on_commit_callbacks):
+def test_investigation_then_dismissal_keeps_the_candidate(
+    running, secretariat_user, django_capture_on_commit_callbacks
+):
     _approved, publicity = running
     candidate = publicity.candidates.first()
     objection = object_to(candidate)
@@ -376,8 +380,7 @@ def test_evidence_is_served_to_the_secretariat_only_through_the_admin(client, ru
 
     assert refused.status_code == 302 and "/login/" in refused["Location"]
     assert served.status_code == 200
-    assert b"".join(served.streaming_content) == pdf_bytes()
-    served.close()
+    assert b"".join(served.streaming_content) == pdf_bytes()  # read to its end, which closes the file
     assert AuditEvent.objects.filter(action="objection.evidence_opened").count() == 1
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from applications.enums import DossierState
 from committee import services_awards
 from committee.models import AwardApproval, Publicity
 from mayor_award.core.enums import CyclePhase, NoticeKind, NoticeState
@@ -277,10 +278,83 @@ def test_leaving_publicity_once_everything_is_done(secretariat_user):
 
 
 @pytest.mark.django_db
-def test_an_empty_approved_list_needs_no_publicity(secretariat_user):
-    cycle = approved_cycle(proposed=0, spare=1).cycle
+def test_an_empty_approved_list_needs_no_publicity(secretariat_user, django_capture_on_commit_callbacks):
+    approved = approved_cycle(proposed=0, spare=1)
 
-    _leave(cycle, secretariat_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        _leave(approved.cycle, secretariat_user)
 
-    cycle.refresh_from_db()
-    assert cycle.phase == CyclePhase.ANNOUNCED
+    approved.cycle.refresh_from_db()
+    dossier = approved.spare[0].candidate.dossier
+    dossier.refresh_from_db()
+    assert approved.cycle.phase == CyclePhase.ANNOUNCED
+    assert dossier.state == DossierState.NOT_AWARDED  # places may stay empty (Art. 4)
+
+
+# --- the secretariat's pages ---
+
+
+@pytest.mark.django_db
+def test_secretariat_publicises_the_list_in_the_admin(client, secretariat_user):
+    cycle = approved_cycle().cycle
+    client.force_login(secretariat_user)
+    today = timezone.localdate()
+
+    too_short = client.post(
+        "/admin/committee/publicity/add/",
+        {
+            "cycle": cycle.pk,
+            "starts_on": today.isoformat(),
+            "ends_on": (today + dt.timedelta(days=5)).isoformat(),
+            "channel": "漯河日报",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    created = client.post(
+        "/admin/committee/publicity/add/",
+        {
+            "cycle": cycle.pk,
+            "starts_on": today.isoformat(),
+            "ends_on": (today + dt.timedelta(days=6)).isoformat(),
+            "channel": "漯河日报",
+        },
+    )
+
+    assert too_short.status_code == 200
+    assert "lasts 6 days" in too_short.content.decode()
+    assert created.status_code == 302
+    publicity = Publicity.objects.get()
+    assert publicity.candidates.count() == 2
+    page = client.get(f"/admin/committee/publicity/{publicity.pk}/change/")
+    assert page.status_code == 200
+
+
+@pytest.mark.django_db
+def test_secretariat_records_the_approval_and_schedules_the_announcement_in_the_admin(client, secretariat_user):
+    from tests.factories.committee_awards import pdf_upload
+
+    cycle = approved_cycle().cycle
+    finish_publicity(cycle, by=secretariat_user)
+    client.force_login(secretariat_user)
+    today = timezone.localdate()
+
+    recorded = client.post(
+        "/admin/committee/awardapproval/add/",
+        {
+            "cycle": cycle.pk,
+            "vice_mayor": "李副市长",
+            "reviewed_on": (today - dt.timedelta(days=2)).isoformat(),
+            "mayor": "张市长",
+            "signed_on": (today - dt.timedelta(days=1)).isoformat(),
+            "document": pdf_upload("签批件.pdf"),
+        },
+    )
+    approval = AwardApproval.objects.get()
+    page = client.get(f"/admin/committee/awardapproval/{approval.pk}/change/")
+    announced = client.post(f"/admin/committee/awardapproval/{approval.pk}/announce/", {"publish_at": ""})
+
+    assert recorded.status_code == 302
+    assert approval.document_name == "签批件.pdf"
+    assert 'id="award-announcement"' in page.content.decode()
+    assert announced.status_code == 302
+    assert Notice.objects.filter(cycle=cycle, kind=NoticeKind.AWARD_ANNOUNCEMENT).count() == 1

@@ -8,6 +8,8 @@ import pytest
 from committee import ranking
 from committee.ranking import Standing
 
+pytestmark = pytest.mark.usefixtures("english")
+
 D = Decimal
 RULES = ranking.RankingRules(onsite_score_weight=D("0.6"), award_quota=5)
 

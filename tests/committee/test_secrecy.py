@@ -10,7 +10,7 @@ from django.urls import reverse
 from committee.models import BallotReceipt, CommitteeMember, Vote
 from mayor_award.core.models import AuditEvent, User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_vote_has_no_link_to_a_member_user_or_receipt():

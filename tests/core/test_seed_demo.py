@@ -12,7 +12,8 @@ from mayor_award.core.models import AuditEvent, Cycle, Notice, User
 
 pytestmark = pytest.mark.django_db
 
-ROLE_SIZES = {Role.SECRETARIAT: 1, Role.EXPERT: 40, Role.COMMITTEE: 9, Role.APPLICANT: 12}
+# applicant13 … applicant16 act for organisations of the past cycles only (tests/test_demo_lifecycle.py).
+ROLE_SIZES = {Role.SECRETARIAT: 1, Role.EXPERT: 40, Role.COMMITTEE: 9, Role.APPLICANT: 16}
 
 
 def seed(**options):
@@ -39,7 +40,8 @@ def seeded(settings):
 
 
 def test_seed_demo_contents(seeded):
-    assert counts() == {"users": 62, "cycles": 4, "notices": 2, "phase changes": 2}
+    # The second and third cycles run through their nine phase changes each, with four and three notices.
+    assert counts() == {"users": 66, "cycles": 4, "notices": 9, "phase changes": 20}
     assert {role: Group.objects.get(name=role).user_set.count() for role in ROLE_SIZES} == ROLE_SIZES
     assert list(User.objects.filter(is_staff=True).values_list("username", flat=True)) == ["secretariat"]
     for username in ["secretariat", "expert01", "expert40", "committee09", "applicant12"]:

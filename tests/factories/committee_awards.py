@@ -264,7 +264,9 @@ class PublicityCandidateFactory(factory.django.DjangoModelFactory):
         model = PublicityCandidate
 
     publicity = factory.SubFactory(PublicityFactory)
-    entry = factory.SubFactory(RankingEntryFactory, proposed_list__session__cycle=factory.SelfAttribute("....publicity.cycle"))
+    entry = factory.SubFactory(
+        RankingEntryFactory, proposed_list__session__cycle=factory.SelfAttribute("....publicity.cycle")
+    )
     dossier = factory.SelfAttribute("entry.candidate.dossier")
     position = factory.Sequence(lambda n: n + 1)
 

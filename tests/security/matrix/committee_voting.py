@@ -112,7 +112,6 @@ def extend_world(world):
         ballots_cast=1,
         opened_at=now,
         closed_at=now,
-        outcome_note="无效",
     )
     void_session.minutes_pdf.save("minutes.pdf", ContentFile(PDF))
 
