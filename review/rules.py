@@ -56,26 +56,10 @@ def sits_on_consensus_panel(user, consensus):
     )
 
 
-@rules.predicate
-def committee_deliberates_on(user, consensus):
-    """A committee member, while the committee deliberates, for a dossier a panel handed over as a candidate."""
-    from mayor_award.core.enums import CyclePhase
-    from mayor_award.core.rules import is_committee_member
-
-    from .models import Candidate
-
-    if consensus is None or not is_committee_member(user):
-        return False
-    if consensus.dossier.cycle.phase != CyclePhase.DELIBERATION:
-        return False
-    return Candidate.objects.filter(dossier_id=consensus.dossier_id).exists()
-
-
-# Who may read a review report (材料评审报告, 现场评审报告): the secretariat; once the consensus is recorded, the
-# experts of its panel and, during the deliberation, committee members for the candidates.
-can_read_report = is_secretariat | (
-    consensus_recorded & ((is_expert & sits_on_consensus_panel) | committee_deliberates_on)
-)
+# Who may read a review report (材料评审报告, 现场评审报告) here: the secretariat and, once the consensus is recorded,
+# the experts of its panel. Committee members read the candidates' reports through the committee's own page, which
+# knows the committee of the cycle and its recusals (the review app cannot, being the floor below).
+can_read_report = is_secretariat | (consensus_recorded & is_expert & sits_on_consensus_panel)
 rules.add_perm("review.read_consensus_report", can_read_report)
 rules.add_perm("review.view_consensus", is_secretariat)
 rules.add_perm("review.view_consensusitem", is_secretariat)

@@ -79,9 +79,7 @@ def panel():
     seat = SeatFactory(panel=board, expert=expert, accepted=True)
     PledgeFactory(expert=expert, cycle=cycle)
     items = list(
-        CriteriaItem.objects.filter(category__criteria_id=cycle.criteria_id).order_by(
-            "category__position", "position"
-        )
+        CriteriaItem.objects.filter(category__criteria_id=cycle.criteria_id).order_by("category__position", "position")
     )
     return SimpleNamespace(cycle=cycle, dossier=dossier, user=user, seat=seat, items=items)
 

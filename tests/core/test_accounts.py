@@ -48,7 +48,7 @@ def test_login_right_password_leads_to_the_workspace(client):
         (["secretariat"], True, "admin:index"),
         (["applicant"], False, "applications:dashboard"),
         (["expert"], False, "review:dashboard"),
-        (["committee"], False, "home"),
+        (["committee"], False, "committee:home"),
         ([], False, "home"),
     ],
     ids=["secretariat", "applicant", "expert", "committee", "no-role"],

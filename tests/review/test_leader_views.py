@@ -325,7 +325,7 @@ def test_applicant_is_forbidden_the_report(client, reported):
     assert report_status(client, member.user, consensus)[0] == 403
 
 
-def test_committee_member_gets_not_found_outside_the_deliberation(client, reported, committee_member):
+def test_committee_member_reads_reports_only_through_the_committee_pages(client, reported, committee_member):
     _world, consensus = reported
 
     assert report_status(client, committee_member, consensus)[0] == 404

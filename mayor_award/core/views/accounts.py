@@ -10,6 +10,7 @@ WORKSPACES = (
     (lambda user: user.is_staff and (user.is_superuser or core_rules.is_secretariat(user)), "admin:index"),
     (core_rules.is_applicant, "applications:dashboard"),
     (core_rules.is_expert, "review:dashboard"),
+    (core_rules.is_committee_member, "committee:home"),
 )
 
 
