@@ -26,8 +26,8 @@ def zh(value) -> str:
 
 def download(client, cycle):
     response = client.get(reverse("admin:review_scores_export", args=[cycle.pk]))
+    # Read to its end, which closes it; a second close() would close the test's database connection.
     content = b"".join(response.streaming_content)
-    response.close()
     return response, load_workbook(io.BytesIO(content))
 
 
@@ -197,4 +197,3 @@ def test_export_queries_bounded(client, secretariat, django_assert_max_num_queri
     with django_assert_max_num_queries(16):
         response = client.get(reverse("admin:review_scores_export", args=[world.cycle.pk]))
         b"".join(response.streaming_content)
-        response.close()

@@ -13,7 +13,8 @@ from django.conf import settings as django_settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.test import override_settings
 from django.urls import get_resolver, reverse
 from django.utils import timezone
@@ -523,7 +524,13 @@ def test_authorization_matrix(db, client, world, row, role):
     expected = row.expected[role]
 
     response = getattr(client, row.method)(url, row.data)
-    response.close()  # closes a downloaded file
+    # Closes a downloaded file. Its request_finished signal must not reach close_old_connections, which would close
+    # the connection and with it the transaction that holds the module's world.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
 
     if expected == LOGIN:
         assert response.status_code == 302, (url, response.status_code)
