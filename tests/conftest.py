@@ -4,6 +4,7 @@ import os
 import shutil
 import socket
 import subprocess
+import uuid
 
 import pytest
 from django.conf import settings as django_settings
@@ -71,6 +72,11 @@ def _fast_and_local(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # A cache of the test's own: counters (the objection rate limit) never leak between tests or runs, even when
+    # REDIS_URL points the project's cache at a shared Redis.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{uuid.uuid4()}"}
+    }
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

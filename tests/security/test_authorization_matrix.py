@@ -333,6 +333,7 @@ def _local_settings(root):
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "matrix"}},
     }
 
 
@@ -340,7 +341,8 @@ def _local_settings(root):
 def _fast_and_local(_fast_and_local, settings, matrix_private_root):
     """The world's files live in one folder for the whole module, where its downloads find them."""
     for name, value in _local_settings(matrix_private_root).items():
-        setattr(settings, name, value)
+        if name != "CACHES":  # each case keeps the fresh cache the project's conftest gives it
+            setattr(settings, name, value)
 
 
 @pytest.fixture(scope="module")
