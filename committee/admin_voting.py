@@ -5,7 +5,8 @@ computes the ranking, records decisions on ties and adjustments with their reaso
 and records the government's approval. Every write calls committee.services_voting.
 
 While a vote runs, its page shows who has voted (the receipts), never how; the counts appear once it is closed.
-Single votes have no admin page and no permission: only the tally per candidate is ever shown.
+The ballot box (VoteCount, running totals) has no admin page and no permission: only the tally per candidate at
+close is ever shown.
 """
 
 from django import forms
@@ -355,9 +356,34 @@ class VotingSessionAdmin(admin.ModelAdmin):
 # --- the ranking and the proposed list ---
 
 
+MAX_KEY = 2**63 - 1  # the largest primary key a database stores; beyond it a number cannot name a row
+
+
 class DecisionForm(forms.Form):
     decided_by = forms.ChoiceField(label=gettext_lazy("Decided by"), choices=DecidedBy.choices)
     reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AdjustForm(DecisionForm):
+    """A change of the list: the ranking entry (its id, posted by the button) and the decision."""
+
+    entry = forms.IntegerField(min_value=1, max_value=MAX_KEY, widget=forms.HiddenInput)
+
+
+class KeyListField(forms.Field):
+    """Several ids posted under one name, each a positive whole number a database key can hold."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        one = forms.IntegerField(min_value=1, max_value=MAX_KEY)
+        return [one.clean(item) for item in value or []]
+
+
+class TieForm(DecisionForm):
+    """The order of a tie: the tied ranking entries' ids, first first, and the decision."""
+
+    order = KeyListField()
 
 
 @admin.register(ProposedList)
@@ -431,9 +457,14 @@ class ProposedListAdmin(admin.ModelAdmin):
         if refused:
             return refused
         proposed_list = self._list(request, object_id, "committee.adjust_proposedlist")
-        form = DecisionForm(request.POST)
-        entry = RankingEntry.objects.filter(proposed_list=proposed_list, pk=request.POST.get("entry") or 0).first()
-        if entry is None or not form.is_valid():
+        form = AdjustForm(request.POST)
+        valid = form.is_valid()
+        entry = (
+            RankingEntry.objects.filter(proposed_list=proposed_list, pk=form.cleaned_data["entry"]).first()
+            if valid
+            else None
+        )
+        if entry is None:
             messages.error(request, _("Choose the candidate, say who decided and give the reason."))
             return self._back(proposed_list)
         try:
@@ -462,12 +493,9 @@ class ProposedListAdmin(admin.ModelAdmin):
         if refused:
             return refused
         proposed_list = self._list(request, object_id, "committee.adjust_proposedlist")
-        form = DecisionForm(request.POST)
-        try:
-            order = [int(value) for value in request.POST.getlist("order")]
-        except ValueError:
-            order = []
-        if not order or not form.is_valid():
+        form = TieForm(request.POST)
+        order = form.cleaned_data["order"] if form.is_valid() else []
+        if not order:
             messages.error(request, _("Put the tied candidates in order, say who decided and give the reason."))
             return self._back(proposed_list)
         try:

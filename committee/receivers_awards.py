@@ -4,9 +4,13 @@
   open or unreplied (Art. 17), and, when organisations remain on the list, the vice-mayor's review and the mayor's
   signature are recorded and the award announcement is published (Art. 18).
 - Entering ANNOUNCED: one award per winner, the dossiers' final states and the certificates (awards_grant).
+- A publicity's notice: its state and publication time are fixed once the publicity exists, since the period
+  counts only from the day the notice is public (Art. 17).
 """
 
 import logging
+
+from django.utils.translation import gettext as _
 
 from mayor_award.core.enums import CyclePhase
 from mayor_award.core.models import AuditEvent, Cycle
@@ -44,8 +48,20 @@ def grant_awards(sender, cycle, from_phase, to_phase, **kwargs):
     logger.info("Cycle %s announced: %s award(s) granted.", cycle.number, len(awards))
 
 
+def publicity_notice_fixed(sender, notice, **kwargs) -> str | None:
+    from .models import Publicity
+
+    if not Publicity.objects.filter(notice_id=notice.pk).exists():
+        return None
+    return _(
+        "This notice publishes a publicity, whose period counts only from the day it is public (Art. 17): its "
+        "state and publication time cannot be changed here."
+    )
+
+
 def connect():
-    from mayor_award.core.signals import cycle_phase_entered, cycle_phase_exit
+    from mayor_award.core.signals import cycle_phase_entered, cycle_phase_exit, notice_schedule_fixed
 
     cycle_phase_exit.connect(publicity_unfinished, dispatch_uid="committee.publicity_unfinished")
     cycle_phase_entered.connect(grant_awards, dispatch_uid="committee.grant_awards")
+    notice_schedule_fixed.connect(publicity_notice_fixed, dispatch_uid="committee.publicity_notice_fixed")

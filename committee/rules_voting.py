@@ -1,7 +1,7 @@
 """Permissions of the deliberation: the secretariat runs it in the admin; committee members vote on their pages.
 
-Nobody, not even the secretariat or a superuser through these rules, has a permission on single votes (Vote
-has no default permissions and no admin page): only counts leave the ballot box.
+Nobody, not even the secretariat or a superuser through these rules, has a permission on the ballot box (VoteCount,
+the running totals, has no default permissions and no admin page): only the tally at close leaves it.
 """
 
 import rules

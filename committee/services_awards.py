@@ -663,9 +663,15 @@ def objection_mail(*, objection_id: int, kind: str) -> bool:
 # --- what holds the publicity open; the vice-mayor's review and the mayor's signature (Art. 18) ---
 
 
+def _published_late(publicity: Publicity) -> bool:
+    """The notice went public after the period's first day (Beijing dates): the days before it do not count."""
+    published_at = publicity.notice.published_at
+    return published_at is not None and beijing_today(published_at) > publicity.starts_on
+
+
 def publicity_unfinished(cycle: Cycle, now=None) -> list[str]:
     """Why the list has not passed its publicity yet (empty: it has): a period that has not ended, a notice not
-    yet public, an objection not decided and replied to."""
+    yet public or public only after the period's first day, an objection not decided and replied to."""
     today = beijing_today(now)
     problems = []
     publicities = list(Publicity.objects.filter(cycle=cycle).select_related("notice").order_by("round"))
@@ -675,6 +681,23 @@ def publicity_unfinished(cycle: Cycle, now=None) -> list[str]:
         if not publicity.notice.is_published:
             problems.append(
                 _("The publicity notice “%(title)s” is not public yet.") % {"title": publicity.notice.title}
+            )
+        elif _published_late(publicity):
+            published_on = beijing_today(publicity.notice.published_at)
+            problems.append(
+                _(
+                    "The publicity notice “%(title)s” went public on %(published)s, after the first day of its "
+                    "period (%(start)s): only the days it was public count, so this period is not valid (Art. 17). "
+                    "Start a new publicity of at least %(minimum)s days from its publication, counting both the "
+                    "first and the last day (e.g. from %(published)s to %(end)s)."
+                )
+                % {
+                    "title": publicity.notice.title,
+                    "published": _day(published_on),
+                    "start": _day(publicity.starts_on),
+                    "minimum": cycle.publicity_min_days,
+                    "end": _day(published_on + dt.timedelta(days=cycle.publicity_min_days - 1)),
+                }
             )
         elif today <= publicity.ends_on:
             problems.append(

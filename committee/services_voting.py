@@ -2,9 +2,9 @@
 and the government's approval. The rules themselves are in ranking.py (pure); these functions check, save,
 audit and schedule.
 
-The secret ballot (无记名投票): ballot_cast writes the member's BallotReceipt and the anonymous Vote rows in one
-transaction. Neither the audit row nor anything else records a choice; see models/voting.py for why a vote
-cannot be joined to its member.
+The secret ballot (无记名投票): ballot_cast writes the member's BallotReceipt and adds the ballot to the
+per-candidate counters (VoteCount) in one transaction; no row per ballot exists. Neither the audit row nor anything
+else records a choice; see models/voting.py for why a choice cannot be joined to its member.
 """
 
 import hashlib
@@ -14,7 +14,7 @@ from functools import partial
 from itertools import repeat
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,7 +39,7 @@ from .models import (
     RankingEntry,
     Recusal,
     TallyResult,
-    Vote,
+    VoteCount,
     VotingSession,
 )
 
@@ -179,7 +179,12 @@ def recusal_record(*, member: CommitteeMember, candidate: Candidate, reason: str
 
     Recorded before the vote opens. While it is open, only for a member who has not voted yet (their ballot then
     leaves the candidate out); never after the vote has closed.
+
+    Locks the cycle's live session for update first (as session_open does, then the cycle): a ballot share-locks
+    the same row, so a recusal and a ballot of the same member never interleave; whichever comes second sees the
+    other (the receipt, or the recusal) and is refused or leaves the candidate out.
     """
+    _lock_live_sessions(member.cycle_id)
     Cycle.objects.select_for_update().get(pk=member.cycle_id)
     problems = recusal_problems(member=member, candidate=candidate, reason=reason)
     if problems:
@@ -192,6 +197,16 @@ def recusal_record(*, member: CommitteeMember, candidate: Candidate, reason: str
         data={"member": member.pk, "candidate": candidate.pk, "reason": recusal.reason},
     )
     return recusal
+
+
+def _lock_live_sessions(cycle_id: int):
+    """Lock the cycle's live sessions for update, in key order (at most one, by the constraint)."""
+    list(
+        VotingSession.objects.select_for_update()
+        .filter(cycle_id=cycle_id, state__in=SessionState.live())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @transaction.atomic
@@ -272,7 +287,9 @@ def session_open(*, session: VotingSession, by: User) -> VotingSession:
     session.opened_at = timezone.now()
     session.opened_by = by
     session.save()
-    session.candidates.set(cycle_candidates(cycle))
+    candidates = list(cycle_candidates(cycle))
+    session.candidates.set(candidates)
+    VoteCount.objects.bulk_create(VoteCount(session=session, candidate=candidate) for candidate in candidates)
     audit_record(actor=by, action="vote.session_opened", obj=session, data=session_rules(session))
     return session
 
@@ -307,15 +324,30 @@ def _already_voted():
     return VotingError(_("Your ballot is already cast; a ballot is final."))
 
 
+COUNTER = {ranking.APPROVE: "approvals", ranking.DISAPPROVE: "disapprovals", ranking.ABSTAIN: "abstentions"}
+
+
+def _nothing_to_vote_on():
+    return VotingError(
+        _(
+            "You recused yourself from every candidate on the ballot: there is nothing to vote on, so no ballot is "
+            "cast and you are not counted as having voted."
+        )
+    )
+
+
 @transaction.atomic
 def ballot_cast(*, session: VotingSession, member: CommitteeMember, choices: dict[int, str], by: User) -> None:
     """Cast `member`'s ballot: `choices` maps each candidate's id to approve, disapprove or abstain.
 
-    One transaction writes the receipt (that the member voted) and one anonymous Vote per candidate. The
-    session row is share-locked, so ballots go in side by side but never into a session that is closing
-    (session_close locks it for update). Two ballots of one member that arrive at once both pass the check
-    below; the unique receipt per member and session then refuses the second in the database. Returns nothing:
-    the choices are not handed back.
+    One transaction writes the receipt (that the member voted) and adds one to the chosen counter of each candidate
+    voted on: a single UPDATE rewrites every counter row of the session (adding nothing where the member recused),
+    so no row is written per ballot and no row version tells more than which ballot came last. The session row is
+    share-locked, so ballots go in side by side but never into a session that is closing (session_close locks it for
+    update) nor past a recusal being recorded (recusal_record locks it for update). Two ballots of one member that
+    arrive at once both pass the check below; the unique receipt per member and session then refuses the second in
+    the database. A member recused from every candidate has nothing to vote on: refused, it does not count toward
+    the quorum. Returns nothing: the choices are not handed back.
     """
     session = _session_share_locked(session.pk)
     _require(session.state == SessionState.OPEN, _("The vote is not open."))
@@ -323,9 +355,11 @@ def ballot_cast(*, session: VotingSession, member: CommitteeMember, choices: dic
     if BallotReceipt.objects.filter(session=session, member=member).exists():
         raise _already_voted()
     candidate_ids = set(session.candidates.values_list("pk", flat=True))
-    recused = set(Recusal.objects.filter(member=member).values_list("candidate_id", flat=True))
+    recused = set(Recusal.objects.filter(member=member).values_list("candidate_id", flat=True)) & candidate_ids
+    if not candidate_ids - recused:
+        raise _nothing_to_vote_on()
     problems = ranking.ballot_problems(
-        choices=choices, candidates=candidate_ids, recused=recused & candidate_ids, limit=session.max_approvals
+        choices=choices, candidates=candidate_ids, recused=recused, limit=session.max_approvals
     )
     if problems:
         raise VotingError(" ".join(problems))
@@ -335,9 +369,19 @@ def ballot_cast(*, session: VotingSession, member: CommitteeMember, choices: dic
     except IntegrityError:  # the database's guard, should two requests pass the check above together
         logger.info("A second ballot of member %s in session %s was refused by the database.", member.pk, session.pk)
         raise _already_voted() from None
-    Vote.objects.bulk_create(
-        [Vote(session=session, candidate_id=candidate_id, choice=choice) for candidate_id, choice in choices.items()]
-    )
+    increments = {  # approvals = approvals + CASE WHEN candidate_id IN (…) THEN 1 ELSE 0 END, and so on
+        field: F(field)
+        + Case(
+            When(candidate_id__in=[c for c, choice in choices.items() if COUNTER[choice] == field], then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        for field in COUNTER.values()
+    }
+    updated = VoteCount.objects.filter(session=session).update(**increments)
+    if updated != len(candidate_ids):  # a session opened without its counters: refuse rather than lose a vote
+        logger.error("Session %s has %s counters for %s candidates.", session.pk, updated, len(candidate_ids))
+        raise VotingError(_("The ballot box of this vote is incomplete; the ballot is not cast. Tell the secretariat."))
     audit_record(actor=by, action="vote.ballot_cast", obj=session, data={"member": member.pk})
 
 
@@ -348,8 +392,12 @@ def session_close(*, session: VotingSession, by: User) -> VotingSession:
     session = VotingSession.objects.select_for_update().select_related("cycle").get(pk=session.pk)
     _require(session.state == SessionState.OPEN, _("Only an open vote can be closed."))
     candidates = list(session.candidates.order_by("panel__name", "position").values_list("pk", flat=True))
-    counts = session.votes.values("candidate_id", "choice").annotate(n=Count("pk"))
-    votes = [(row["candidate_id"], row["choice"]) for row in counts for _i in repeat(None, row["n"])]
+    votes = [
+        (count.candidate_id, choice)
+        for count in VoteCount.objects.filter(session=session, candidate_id__in=candidates)
+        for choice, field in COUNTER.items()
+        for _i in repeat(None, getattr(count, field))
+    ]
     recused = Counter(
         Recusal.objects.filter(member__cycle=session.cycle, candidate_id__in=candidates).values_list(
             "candidate_id", flat=True

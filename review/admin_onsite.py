@@ -33,6 +33,14 @@ from .models import Candidate, OnsiteSelection, OnsiteVisit, Seat
 # --- the selection ---
 
 
+def _pk(text: str) -> int | None:
+    """A posted primary key, or None for anything int() refuses (e.g. "²", which str.isdigit accepts)."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
 @admin.register(OnsiteSelection)
 class OnsiteSelectionAdmin(NoHistoryRevertMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = [
@@ -99,11 +107,11 @@ class OnsiteSelectionAdmin(NoHistoryRevertMixin, ReadOnlyAdminMixin, SimpleHisto
         cycle = get_object_or_404(Cycle, pk=cycle_id)
         left_out, reasons = set(), {}
         if request.method == "POST":
-            left_out = {int(key) for key in request.POST.getlist("leave_out") if key.isdigit()}
+            left_out = {pk for pk in map(_pk, request.POST.getlist("leave_out")) if pk is not None}
             reasons = {
-                int(key.removeprefix("reason_")): value
+                _pk(key.removeprefix("reason_")): value
                 for key, value in request.POST.items()
-                if key.startswith("reason_") and key.removeprefix("reason_").isdigit()
+                if key.startswith("reason_") and _pk(key.removeprefix("reason_")) is not None
             }
             try:
                 onsite.selection_apply(

@@ -485,6 +485,7 @@ class StageProgress:
 class DossierProgress:
     dossier: Dossier
     stages: list[StageProgress]
+    conflicted_experts: frozenset[int] = frozenset()  # the panel's experts in conflict with the applicant
 
 
 def panel_overview(panel: Panel) -> list[DossierProgress]:
@@ -532,5 +533,11 @@ def panel_overview(panel: Panel) -> list[DossierProgress]:
                     consensus=consensuses.get((dossier.pk, stage.value)),
                 )
             )
-        overview.append(DossierProgress(dossier=dossier, stages=stages))
+        overview.append(
+            DossierProgress(
+                dossier=dossier,
+                stages=stages,
+                conflicted_experts=frozenset(conflicts.get(dossier.organisation_id, ())),
+            )
+        )
     return overview

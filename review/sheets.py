@@ -16,7 +16,7 @@ from mayor_award.core.services import audit_record
 
 from . import scoring
 from .enums import ReviewStage, SeatStatus, SheetState
-from .models import ItemScore, ScoreSheet, Seat
+from .models import ItemScore, OnsiteVisit, ScoreSheet, Seat
 
 STAGE_PHASES = {ReviewStage.MATERIAL: CyclePhase.MATERIAL_REVIEW, ReviewStage.ONSITE: CyclePhase.ONSITE_REVIEW}
 ENTRY_FIELDS = ("percent", "strengths", "opportunities")
@@ -41,6 +41,15 @@ def seat_for(expert, dossier):
         .select_related("panel")
         .first()
     )
+
+
+def may_score(seat: Seat, dossier, stage: str) -> bool:
+    """Whether the seat scores the dossier in `stage`: on site, when the dossier's visit names its team, only the
+    team's seats do (the others did not visit; the consensus expects only the team's sheets)."""
+    if stage != ReviewStage.ONSITE:
+        return True
+    team = set(OnsiteVisit.team.through.objects.filter(onsitevisit__dossier=dossier).values_list("seat_id", flat=True))
+    return not team or seat.pk in team
 
 
 def sheet_open(*, seat: Seat, dossier, stage: str) -> ScoreSheet:

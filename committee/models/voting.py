@@ -1,12 +1,13 @@
 """The committee (评委会), its voting sessions and ballots, the ranking and the proposed list.
 
-The ballot is secret. Two tables keep what a ballot leaves behind, written in one transaction:
+The ballot is secret. A cast ballot leaves two things behind, written in one transaction:
 
 - BallotReceipt says that a member has voted in a session (unique per session and member: the database refuses a
   second ballot, whatever the number of simultaneous requests);
-- Vote keeps one anonymous choice per candidate: it has no link to the member, the user or the receipt, no
-  timestamp and no sequential key. Its primary key is a random UUID, so neither the keys nor any ordering of the
-  rows can tell which votes were written together or in which order; nothing joins a vote to a receipt.
+- VoteCount holds the running totals of each candidate (approve, disapprove, abstain): the ballot adds one to the
+  chosen counter of every candidate it votes on, in place. There is no row per ballot, so nothing can be joined to a
+  receipt: no link, no key, no ordering, no timestamp, no shared transaction id that says more than "the last
+  ballot touched these totals".
 
 The member's choices are never stored anywhere else (no history table, no audit payload, no session data).
 """
@@ -20,7 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..enums_voting import AdjustmentKind, CommitteeOffice, DecidedBy, ListState, SessionState, VoteChoice
+from ..enums_voting import AdjustmentKind, CommitteeOffice, DecidedBy, ListState, SessionState
 
 __all__ = [
     "BallotReceipt",
@@ -31,7 +32,7 @@ __all__ = [
     "RankingEntry",
     "Recusal",
     "TallyResult",
-    "Vote",
+    "VoteCount",
     "VotingSession",
 ]
 
@@ -220,26 +221,35 @@ class BallotReceipt(models.Model):
         return f"{self.session} · {self.member}"
 
 
-class Vote(models.Model):
-    """One anonymous choice on one candidate. See the module's docstring for why it has no link, time or order."""
+class VoteCount(models.Model):
+    """The running totals of one candidate in one session (the ballot box): one row per candidate, created when the
+    session opens, each ballot adding one to a counter in place (UPDATE ... SET approvals = approvals + 1).
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    Every ballot rewrites the counters of every candidate of the session in the same statement (adding nothing to a
+    candidate the member recused from), so a row's version only tells which ballot was the last one, never what it
+    chose; the totals are all a snapshot of the table shows. The running totals are visible to a database
+    administrator while the vote is open, never to any user: the application shows no count before the session
+    closes, and then only the TallyResult computed from these rows. No admin page and no permission exist for it.
+    """
+
     session = models.ForeignKey(
-        VotingSession, verbose_name=_("voting session"), on_delete=models.PROTECT, related_name="votes"
+        VotingSession, verbose_name=_("voting session"), on_delete=models.PROTECT, related_name="counts"
     )
     candidate = models.ForeignKey(
         "review.Candidate", verbose_name=_("candidate"), on_delete=models.PROTECT, related_name="+"
     )
-    choice = models.CharField(_("choice"), max_length=10, choices=VoteChoice.choices)
+    approvals = models.PositiveIntegerField(_("approve"), default=0)
+    disapprovals = models.PositiveIntegerField(_("disapprove"), default=0)
+    abstentions = models.PositiveIntegerField(_("abstain"), default=0)
 
     class Meta:
-        verbose_name = _("vote")
-        verbose_name_plural = _("votes")
-        default_permissions = ()  # nobody is granted any permission on single votes, not even to view them
-        indexes = [models.Index(fields=["session", "candidate"], name="vote_session_candidate")]
+        verbose_name = _("running count")
+        verbose_name_plural = _("running counts")
+        default_permissions = ()  # nobody is granted any permission on the running counts, not even to view them
+        constraints = [models.UniqueConstraint(fields=["session", "candidate"], name="one_count_per_candidate")]
 
     def __str__(self):
-        return str(_("vote"))
+        return str(_("running count"))
 
 
 class TallyResult(models.Model):

@@ -4,8 +4,9 @@ A user with the committee role who sits on the committee of the cycle now in del
 (panel, on-site and material scores, radar chart, the panels' reports) and casts one secret ballot. Outside the
 deliberation phase the pages say that they are closed, and a report is not found. A wrong role gets 403.
 
-After casting, the page says the ballot is cast and never shows the choices: they are not stored with the
-member anywhere, so there is nothing to show.
+After casting, the page says the ballot is cast and never shows the choices: they were only added to each
+candidate's counters, so there is nothing to show. A member recused from every candidate has nothing to vote on:
+the page says so instead of showing a ballot.
 """
 
 from functools import wraps
@@ -137,6 +138,7 @@ def ballot(request):
             "session": session,
             "voted": voted,
             "rows": rows,
+            "nothing_to_vote": bool(rows) and all(row["recused"] for row in rows),
             "vote_choices": VoteChoice.choices,
             **_rules_context(session),
         },

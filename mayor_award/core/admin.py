@@ -146,6 +146,18 @@ class NoticeAdmin(NoHistoryRevertMixin, SimpleHistoryAdmin):
     search_fields = ["title"]
     readonly_fields = ["published_at", "enqueue_failed_at", "created_by"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # An app may fix when a saved notice goes public (a publicity's period counts from it, Art. 17).
+        fixed = ["state", "publish_at"] if obj is not None and services.notice_schedule_fixed_reasons(obj) else []
+        return [*super().get_readonly_fields(request, obj), *fixed]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        notice = self.get_object(request, object_id)
+        if notice is not None and request.method == "GET" and not notice.is_published:
+            for reason in services.notice_schedule_fixed_reasons(notice):
+                messages.info(request, reason)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def has_change_permission(self, request, obj=None):
         # A published notice is part of the public record: corrections are new notices.
         return super().has_change_permission(request, obj) and not (obj and obj.is_published)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from . import lifecycle
 from .enums import CyclePhase, NoticeKind, NoticeState
 from .models import AuditEvent, Criteria, CriteriaCategory, CriteriaItem, Cycle, Notice, ScoringBand
-from .signals import cycle_phase_entered, cycle_phase_exit
+from .signals import cycle_phase_entered, cycle_phase_exit, notice_schedule_fixed
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +76,23 @@ def cycle_save(*, cycle: Cycle, by) -> Cycle:
 
 
 @transaction.atomic
+def notice_schedule_fixed_reasons(notice: Notice) -> list[str]:
+    """Why an app has fixed this saved notice's state and publication time (empty: nothing fixes them)."""
+    if notice.pk is None:
+        return []
+    return [str(reason) for _receiver, reason in notice_schedule_fixed.send(sender=Notice, notice=notice) if reason]
+
+
 def notice_save(*, notice: Notice, by) -> Notice:
     """Create or update a notice; a scheduled one that is due is queued for publication on commit."""
-    stored_state = Notice.objects.select_for_update().filter(pk=notice.pk).values_list("state", flat=True).first()
+    stored = Notice.objects.select_for_update().filter(pk=notice.pk).values("state", "publish_at").first()
+    stored_state = stored["state"] if stored else None
     if NoticeState.PUBLISHED in (notice.state, stored_state):
         raise ValueError(_("A published notice cannot be changed; publish a correction instead."))
+    if stored and (notice.state, notice.publish_at) != (stored["state"], stored["publish_at"]):
+        fixed = notice_schedule_fixed_reasons(notice)
+        if fixed:
+            raise ValueError(" ".join(fixed))
     if notice.state == NoticeState.SCHEDULED and notice.publish_at is None:
         notice.publish_at = timezone.now()
     is_new = notice.pk is None

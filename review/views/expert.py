@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from applications.display import section_entries
 from applications.enums import DossierSectionKey
+from mayor_award.core.enums import CyclePhase
 from mayor_award.core.models import Cycle, ScoringBand
 from mayor_award.core.services import audit_record
 
@@ -161,10 +162,16 @@ def dossier(request, pk):
         for section in found.sections.all()
         if section.key != DossierSectionKey.ATTACHMENTS
     ]
+    seat = sheets.seat_for(request.expert, found) if found.cycle.phase == CyclePhase.ONSITE_REVIEW else None
     return render(
         request,
         "review/expert/dossier.html",
-        {"dossier": found, "sections": sections, "attachments": list(found.attachments.all())},
+        {
+            "dossier": found,
+            "sections": sections,
+            "attachments": list(found.attachments.all()),
+            "scores_onsite": seat is not None and sheets.may_score(seat, found, ReviewStage.ONSITE),
+        },
     )
 
 
@@ -217,7 +224,7 @@ def _scoring_seat(request, pk, stage):
         raise Http404
     found = dossiers_for_expert(request.user).filter(pk=pk).first()
     seat = sheets.seat_for(request.expert, found) if found else None
-    if seat is None:
+    if seat is None or not sheets.may_score(seat, found, stage):
         raise Http404
     return found, seat
 

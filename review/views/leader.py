@@ -61,11 +61,12 @@ def panel(request, pk):
     found = leader_panel(request.expert, pk)
     if found is None:
         raise Http404
-    return render(
-        request,
-        "review/leader/panel.html",
-        {"panel": found, "overview": services.panel_overview(found)},
-    )
+    overview = services.panel_overview(found)
+    for entry in overview:
+        # A conflict recorded after the leader accepted: its consensus is not theirs (Art. 23); the secretariat
+        # names another leader of the panel to record it.
+        entry.leader_conflicted = request.expert.pk in entry.conflicted_experts
+    return render(request, "review/leader/panel.html", {"panel": found, "overview": overview})
 
 
 # --- the consensus of one dossier in one stage ---

@@ -201,6 +201,59 @@ def test_tie_decided_through_the_page(staff, deliberation, open_session, cast):
     ]
 
 
+@pytest.mark.parametrize("entry", ["abc", "", "-3", "0", "9" * 30])
+def test_adjustment_with_a_malformed_entry_says_so(staff, deliberation, open_session, cast, entry):
+    session, _candidates = closed_vote(
+        deliberation, open_session, cast, scores=(900, 800), approvals=(3, 3), award_quota=1, slate_ratio=Decimal("2")
+    )
+    proposed_list = services_voting.ranking_compute(session=session, by=UserFactory(roles=["secretariat"]))
+
+    response = staff.post(
+        reverse("admin:committee_proposedlist_adjust", args=[proposed_list.pk]),
+        {"entry": entry, "proposed": "yes", "decided_by": "director", "reason": "食品行业代表"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Choose the candidate, say who decided and give the reason." in response.content.decode()
+    assert not proposed_list.adjustments.exists()
+
+
+@pytest.mark.parametrize("order", [["abc"], ["9" * 30], [str(2**63)], ["0"], []])
+def test_tie_with_a_malformed_order_says_so(staff, deliberation, open_session, cast, order):
+    session, _candidates = closed_vote(
+        deliberation, open_session, cast, scores=(800, 800), approvals=(3, 3), award_quota=1, slate_ratio=Decimal("2")
+    )
+    proposed_list = services_voting.ranking_compute(session=session, by=UserFactory(roles=["secretariat"]))
+
+    response = staff.post(
+        reverse("admin:committee_proposedlist_tie", args=[proposed_list.pk]),
+        {"order": order, "decided_by": "secretariat", "reason": "抽签决定"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Put the tied candidates in order, say who decided and give the reason." in response.content.decode()
+    assert not proposed_list.adjustments.exists()
+
+
+def test_tie_with_an_id_beyond_the_database_range_is_refused(staff, deliberation, open_session, cast):
+    session, _candidates = closed_vote(
+        deliberation, open_session, cast, scores=(800, 800), approvals=(3, 3), award_quota=1, slate_ratio=Decimal("2")
+    )
+    proposed_list = services_voting.ranking_compute(session=session, by=UserFactory(roles=["secretariat"]))
+    entry = proposed_list.entries.first()
+
+    response = staff.post(
+        reverse("admin:committee_proposedlist_tie", args=[proposed_list.pk]),
+        {"order": [entry.pk, 2**63 - 1], "decided_by": "secretariat", "reason": "抽签决定"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Order exactly the candidates of one tie." in response.content.decode()
+
+
 def test_government_approval_recorded_with_its_document(staff, deliberation, open_session, cast, secretariat_user):
     session, _candidates = closed_vote(deliberation, open_session, cast, scores=(900,), approvals=(3,))
     proposed_list = services_voting.list_confirm(

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from committee import services_voting
-from committee.models import BallotReceipt, Vote
+from committee.models import BallotReceipt, VoteCount
 from tests.conftest import postgres_in_use, require
 from tests.factories.core import UserFactory
 
@@ -48,4 +48,7 @@ def test_twenty_simultaneous_ballots_of_one_member_leave_one(deliberation):
     assert len(statuses) == REQUESTS
     assert statuses.count(302) == 1  # the one accepted ballot redirects to its confirmation
     assert BallotReceipt.objects.filter(session=session, member=voter).count() == 1
-    assert sorted(Vote.objects.filter(session=session).values_list("choice", flat=True)) == ["approve", "disapprove"]
+    counts = VoteCount.objects.filter(session=session).values_list(
+        "candidate_id", "approvals", "disapprovals", "abstentions"
+    )
+    assert sorted(counts) == sorted([(candidates[0].pk, 1, 0, 0), (candidates[1].pk, 0, 1, 0)])  # counted once

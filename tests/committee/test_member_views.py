@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from committee.models import BallotReceipt, Vote
+from committee.models import BallotReceipt, VoteCount
 from mayor_award.core.models import AuditEvent
 from tests.factories.committee import OnsiteConsensusFactory, RecusalFactory
 from tests.factories.core import UserFactory
@@ -147,7 +147,7 @@ def test_casting_a_ballot_confirms_without_showing_choices(client, deliberation,
     assert 'id="ballot-form"' not in content
     assert "checked" not in content
     assert BallotReceipt.objects.filter(member=members[1]).count() == 1
-    assert Vote.objects.count() == 2
+    assert list(VoteCount.objects.values_list("approvals", "disapprovals", "abstentions")) == [(1, 0, 0)] * 2
 
 
 def test_ballot_needs_the_final_box_and_keeps_the_choices(client, deliberation, open_session):
@@ -175,7 +175,7 @@ def test_ballot_over_the_limit_refused_with_a_message(client, deliberation, open
 
     assert response.status_code == 400
     assert "A ballot approves at most 1 candidates; this one approves 2." in response.content.decode()
-    assert Vote.objects.count() == 0
+    assert not VoteCount.objects.exclude(approvals=0, disapprovals=0, abstentions=0).exists()
 
 
 def test_recused_candidate_shown_without_a_choice(client, deliberation, open_session):
@@ -189,6 +189,23 @@ def test_recused_candidate_shown_without_a_choice(client, deliberation, open_ses
     assert "Recused: no vote" in content
     assert f'name="c_{candidates[0].pk}"' not in content
     assert f'name="c_{candidates[1].pk}"' in content
+
+
+def test_member_recused_from_every_candidate_has_no_ballot(client, deliberation, open_session):
+    cycle, members, candidates = deliberation(members=3, scores=(800, 700))
+    for candidate in candidates:
+        RecusalFactory(member=members[1], candidate=candidate)
+    open_session(cycle)
+    client.force_login(members[1].user)
+
+    page = client.get(reverse("committee:ballot")).content.decode()
+    posted = client.post(reverse("committee:ballot"), {"final": "yes"})
+
+    assert "You recused yourself from every candidate on the ballot" in page
+    assert 'id="ballot-form"' not in page
+    assert posted.status_code == 400
+    assert "there is nothing to vote on, so no ballot is cast" in posted.content.decode()
+    assert BallotReceipt.objects.count() == 0
 
 
 def test_home_says_the_ballot_is_cast(client, deliberation, open_session, cast):

@@ -11,7 +11,7 @@ from committee import services_awards
 from committee.models import AwardApproval, Publicity
 from mayor_award.core.enums import CyclePhase, NoticeKind, NoticeState
 from mayor_award.core.models import AuditEvent, Notice
-from mayor_award.core.services import CycleTransitionRefused, cycle_advance, notices_publish_due
+from mayor_award.core.services import CycleTransitionRefused, cycle_advance, notice_save, notices_publish_due
 from tests.factories.committee_awards import (
     announce,
     approve,
@@ -289,6 +289,87 @@ def test_an_empty_approved_list_needs_no_publicity(secretariat_user, django_capt
     dossier.refresh_from_db()
     assert approved.cycle.phase == CyclePhase.ANNOUNCED
     assert dossier.state == DossierState.NOT_AWARDED  # places may stay empty (Art. 4)
+
+
+# --- the period counts only the days the notice was public (Art. 17) ---
+
+NOV_10 = dt.datetime(2030, 11, 10, 9, 0, tzinfo=BEIJING)
+
+
+def _publicity_of_16_to_22_november(cycle, by, *, published_at):
+    publicity = _create(cycle, by, dt.date(2030, 11, 16), dt.date(2030, 11, 22), now=NOV_10)
+    assert notices_publish_due(now=published_at) == 1
+    return publicity
+
+
+@pytest.mark.django_db
+def test_publicity_published_on_its_first_day_ends_after_seven_days(secretariat_user):
+    cycle = approved_cycle().cycle
+    # the last minute of the first day, Beijing time (15:59 UTC): the first day still counts
+    _publicity_of_16_to_22_november(
+        cycle, secretariat_user, published_at=dt.datetime(2030, 11, 16, 23, 59, tzinfo=BEIJING)
+    )
+
+    on_the_last_day = services_awards.publicity_unfinished(cycle, now=dt.datetime(2030, 11, 22, 18, 0, tzinfo=BEIJING))
+    after = services_awards.publicity_unfinished(cycle, now=dt.datetime(2030, 11, 23, 0, 1, tzinfo=BEIJING))
+
+    assert len(on_the_last_day) == 1 and "runs until" in on_the_last_day[0]
+    assert after == []
+
+
+@pytest.mark.django_db
+def test_publicity_whose_notice_went_public_late_is_not_valid(secretariat_user):
+    cycle = approved_cycle().cycle
+    publicity = _publicity_of_16_to_22_november(
+        cycle, secretariat_user, published_at=dt.datetime(2030, 11, 22, 12, 0, tzinfo=BEIJING)
+    )
+
+    problems = services_awards.publicity_unfinished(cycle, now=dt.datetime(2030, 11, 23, 9, 0, tzinfo=BEIJING))
+
+    assert problems == [
+        f"The publicity notice “{publicity.notice.title}” went public on Nov. 22, 2030, after the first day of its "
+        "period (Nov. 16, 2030): only the days it was public count, so this period is not valid (Art. 17). Start a "
+        "new publicity of at least 7 days from its publication, counting both the first and the last day (e.g. "
+        "from Nov. 22, 2030 to Nov. 28, 2030)."
+    ]
+    with pytest.raises(CycleTransitionRefused) as refused:
+        _leave(cycle, secretariat_user)
+    assert problems[0] in refused.value.reasons
+
+
+@pytest.mark.django_db
+def test_publicity_notice_time_and_state_are_fixed_once_the_publicity_exists(client, secretariat_user):
+    cycle = approved_cycle().cycle
+    publicity = _create(cycle, secretariat_user, dt.date(2030, 12, 1), dt.date(2030, 12, 7))
+    notice = publicity.notice
+    client.force_login(secretariat_user)
+
+    page = client.get(f"/admin/core/notice/{notice.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    posted = client.post(
+        f"/admin/core/notice/{notice.pk}/change/",
+        {
+            "cycle": cycle.pk,
+            "kind": NoticeKind.PUBLICITY,
+            "title": notice.title,
+            "body": notice.body,
+            "state": NoticeState.SCHEDULED,
+            "publish_at_0": "2030-12-06",
+            "publish_at_1": "12:00:00",
+            "attachments-TOTAL_FORMS": "0",
+            "attachments-INITIAL_FORMS": "0",
+        },
+    )
+    notice.publish_at = dt.datetime(2030, 12, 6, 12, 0, tzinfo=BEIJING)
+    with pytest.raises(ValueError, match="cannot be changed here"):
+        notice_save(notice=notice, by=secretariat_user)
+
+    stored = Notice.objects.get(pk=notice.pk)
+    assert page.status_code == 200
+    assert 'name="publish_at_0"' not in page.content.decode()
+    assert 'name="state"' not in page.content.decode()
+    assert "its state and publication time cannot be changed here" in page.content.decode()
+    assert posted.status_code == 302
+    assert (stored.state, stored.publish_at) == (NoticeState.SCHEDULED, dt.datetime(2030, 12, 1, tzinfo=BEIJING))
 
 
 # --- the secretariat's pages ---

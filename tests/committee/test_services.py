@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from applications.enums import DossierState
 from committee import services_voting as services
 from committee.enums_voting import ListState, SessionState
-from committee.models import BallotReceipt, GovernmentApproval, ProposedList, TallyResult, Vote, VotingSession
+from committee.models import BallotReceipt, GovernmentApproval, ProposedList, TallyResult, VoteCount, VotingSession
 from mayor_award.core.enums import CyclePhase
 from mayor_award.core.models import AuditEvent
 from mayor_award.core.services import CycleTransitionRefused, cycle_advance
@@ -75,6 +75,59 @@ def test_recusal_refused_for_a_member_who_already_voted(deliberation, open_sessi
         services.recusal_record(member=members[1], candidate=candidates[0], reason="亲属任职", by=secretariat_user)
     services.recusal_record(member=members[2], candidate=candidates[0], reason="亲属任职", by=secretariat_user)
 
+    with pytest.raises(services.VotingError, match="recused"):
+        cast(session, members[2], {candidates[0]: "approve"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recusal_waits_for_a_ballot_in_flight(deliberation, secretariat_user):
+    """A recusal takes the session's row for update, a ballot shares it: on PostgreSQL the recusal waits for the
+    ballot to commit, then sees the receipt and is refused."""
+    import threading
+
+    from django.db import connection
+
+    from tests.conftest import postgres_in_use, require
+
+    require(postgres_in_use(), "needs PostgreSQL (DATABASE_URL=postgres://…): SQLite serialises every write")
+    cycle, members, candidates = deliberation(members=3, scores=(800,))
+    session = services.session_open(
+        session=services.session_prepare(cycle=cycle, by=secretariat_user), by=secretariat_user
+    )
+    ballot_locked, recusal_started = threading.Event(), threading.Event()
+    outcome = {}
+
+    def recuse():
+        try:
+            ballot_locked.wait(5)
+            recusal_started.set()
+            with translation.override("en"):
+                services.recusal_record(
+                    member=members[1], candidate=candidates[0], reason="亲属任职", by=secretariat_user
+                )
+            outcome["recusal"] = "recorded"
+        except services.VotingError as error:
+            outcome["recusal"] = str(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=recuse)
+    thread.start()
+    with transaction.atomic():
+        services._session_share_locked(session.pk)
+        ballot_locked.set()
+        recusal_started.wait(5)
+        thread.join(0.5)  # the recusal blocks on the session's row meanwhile
+        blocked = thread.is_alive()
+        services.ballot_cast(
+            session=session, member=members[1], choices={candidates[0].pk: "approve"}, by=members[1].user
+        )
+    thread.join(10)
+
+    assert blocked
+    assert "already voted" in outcome["recusal"]
+    assert not members[1].recusals.exists()
+
 
 def test_recusal_of_another_cycles_candidate_refused(deliberation, secretariat_user):
     _cycle, members, _candidates = deliberation(members=3)
@@ -134,16 +187,49 @@ def test_second_live_session_refused(deliberation, secretariat_user):
 # --- casting a ballot ---
 
 
-def test_ballot_writes_a_receipt_and_anonymous_votes(deliberation, open_session, cast):
+def counts():
+    """{candidate id: (approvals, disapprovals, abstentions)} of every counter."""
+    rows = VoteCount.objects.values_list("candidate_id", "approvals", "disapprovals", "abstentions")
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_ballot_writes_a_receipt_and_adds_to_the_counters(deliberation, open_session, cast):
     cycle, members, candidates = deliberation(members=3)
     session = open_session(cycle)
 
     cast(session, members[1], {candidates[0]: "approve", candidates[1]: "disapprove", candidates[2]: "abstain"})
+    cast(session, members[2], {candidates[0]: "approve", candidates[1]: "approve", candidates[2]: "approve"})
 
-    assert list(BallotReceipt.objects.values_list("member_id", flat=True)) == [members[1].pk]
-    assert sorted(Vote.objects.values_list("candidate_id", "choice")) == sorted(
-        [(candidates[0].pk, "approve"), (candidates[1].pk, "disapprove"), (candidates[2].pk, "abstain")]
-    )
+    assert list(BallotReceipt.objects.values_list("member_id", flat=True)) == [members[1].pk, members[2].pk]
+    assert counts() == {candidates[0].pk: (2, 0, 0), candidates[1].pk: (1, 1, 0), candidates[2].pk: (1, 0, 1)}
+
+
+def test_ballot_refused_when_a_counter_is_missing(deliberation, open_session, cast):
+    cycle, members, candidates = deliberation(members=3, scores=(800, 700))
+    session = open_session(cycle)
+    VoteCount.objects.filter(candidate=candidates[1]).delete()
+
+    with pytest.raises(services.VotingError, match="ballot box of this vote is incomplete"):
+        cast(session, members[1], {candidates[0]: "approve", candidates[1]: "approve"})
+
+    assert (BallotReceipt.objects.count(), counts()) == (0, {candidates[0].pk: (0, 0, 0)})
+
+
+def test_member_recused_from_every_candidate_cannot_cast_an_empty_ballot(
+    deliberation, open_session, cast, secretariat_user
+):
+    cycle, members, candidates = deliberation(members=3, scores=(800, 700))
+    for candidate in candidates:
+        RecusalFactory(member=members[2], candidate=candidate)
+    session = open_session(cycle)
+    everyone_votes(cast, session, members[:1], {candidates[0]: "approve", candidates[1]: "approve"})
+
+    with pytest.raises(services.VotingError, match="recused yourself from every candidate"):
+        cast(session, members[2], {})
+
+    session = services.session_close(session=session, by=secretariat_user)
+    assert BallotReceipt.objects.count() == 1
+    assert (session.state, session.ballots_cast) == (SessionState.VOID, 1)  # 1 of 3 misses the quorum of 2
 
 
 def test_ballot_audit_row_says_who_voted_never_how(deliberation, open_session, cast):
@@ -165,7 +251,7 @@ def test_second_ballot_refused(deliberation, open_session, cast):
     with pytest.raises(services.VotingError, match="already cast"):
         cast(session, members[1], {candidates[0]: "disapprove"})
 
-    assert list(Vote.objects.values_list("choice", flat=True)) == ["approve"]
+    assert counts() == {candidates[0].pk: (1, 0, 0)}
 
 
 def test_database_refuses_a_second_receipt(deliberation, open_session, cast):
@@ -186,7 +272,7 @@ def test_ballot_over_the_slate_limit_refused_and_nothing_written(deliberation, o
     with pytest.raises(services.VotingError, match="at most 2 candidates"):
         cast(session, members[1], dict.fromkeys(candidates, "approve"))
 
-    assert (BallotReceipt.objects.count(), Vote.objects.count()) == (0, 0)
+    assert (BallotReceipt.objects.count(), set(counts().values())) == (0, {(0, 0, 0)})
 
 
 def test_ballot_exactly_at_the_slate_limit_accepted(deliberation, open_session, cast):
@@ -197,7 +283,7 @@ def test_ballot_exactly_at_the_slate_limit_accepted(deliberation, open_session, 
 
     cast(session, members[1], {candidates[0]: "approve", candidates[1]: "approve", candidates[2]: "disapprove"})
 
-    assert Vote.objects.filter(choice="approve").count() == 2
+    assert counts() == {candidates[0].pk: (1, 0, 0), candidates[1].pk: (1, 0, 0), candidates[2].pk: (0, 1, 0)}
 
 
 def test_recused_candidate_cannot_be_voted_on(deliberation, open_session, cast):
@@ -209,7 +295,7 @@ def test_recused_candidate_cannot_be_voted_on(deliberation, open_session, cast):
         cast(session, members[1], {candidates[0]: "approve", candidates[1]: "approve"})
     cast(session, members[1], {candidates[1]: "approve"})
 
-    assert list(Vote.objects.values_list("candidate_id", flat=True)) == [candidates[1].pk]
+    assert counts() == {candidates[0].pk: (0, 0, 0), candidates[1].pk: (1, 0, 0)}
 
 
 def test_ballot_refused_once_the_vote_is_closed(deliberation, open_session, cast, secretariat_user):

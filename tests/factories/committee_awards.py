@@ -174,7 +174,7 @@ def approved_cycle(*, proposed=2, spare=1, repeat=(), declarations=None, phase=C
 
 
 def publicise(cycle, *, by, starts_on=None, days=7, publish=True, now=None):
-    """Publicise the approved list from `starts_on` (today) for `days` days; publish its notice now."""
+    """Publicise the approved list from `starts_on` (today) for `days` days; publish its notice at its time."""
     starts_on = starts_on or services_awards.beijing_today(now)
     publicity = services_awards.publicity_create(
         cycle=cycle,
@@ -185,7 +185,7 @@ def publicise(cycle, *, by, starts_on=None, days=7, publish=True, now=None):
         now=now,
     )
     if publish:
-        notice_publish(notice_id=publicity.notice_id, now=max(publicity.notice.publish_at, timezone.now()))
+        notice_publish(notice_id=publicity.notice_id, now=max(publicity.notice.publish_at, now or timezone.now()))
     return publicity
 
 

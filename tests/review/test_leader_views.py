@@ -8,12 +8,13 @@ secretariat. Requests go through the test client as a browser sends them.
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from applications.enums import DossierState
 from mayor_award.core.enums import CyclePhase
 from mayor_award.core.models import AuditEvent
 from review import scoring
+from review import services as review_services
 from review.consensus import aggregation, consensus_reopen
 from review.enums import ConsensusState, ReviewStage
 from review.models import Consensus, ItemScore
@@ -121,6 +122,25 @@ def test_leader_in_conflict_with_the_applicant_gets_not_found(client, world):
     client.force_login(world.leader.expert.user)
 
     assert client.get(consensus_url(world)).status_code == 404
+
+
+def test_leader_in_conflict_sees_a_note_instead_of_links_and_another_leader_records(client, world, secretariat):
+    ConflictFactory(expert=world.leader.expert, organisation=world.dossier.organisation)
+    client.force_login(world.leader.expert.user)
+
+    page = client.get(panel_url(world), headers={"accept-language": "en"})
+    new_leader = world.seats[1]
+    world.panel.drawn_at = timezone.now()  # a real panel is drawn before it gets a leader
+    world.panel.save(update_fields=["drawn_at"])
+    review_services.panel_set_leader(seat=new_leader, by=secretariat)
+    client.force_login(new_leader.expert.user)
+
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert "You are in conflict of interest with this applicant" in content
+    assert "The secretariat names another leader of the panel to record it." in content
+    assert consensus_url(world) not in content
+    assert client.get(consensus_url(world)).status_code == 200
 
 
 def test_unknown_stage_is_not_found(client, world):

@@ -464,6 +464,17 @@ def test_admin_apply_with_a_reason_applies(secretariat_client):
     assert outcomes(world) == ["selected", "not_selected", "not_selected"]
 
 
+def test_admin_apply_ignores_posted_keys_that_are_no_numbers(secretariat_client):
+    world = World(count=3, top_n=1)
+    world.material(700, 650, 600)
+
+    # "²" passes str.isdigit() but int() refuses it: it must be ignored, not answered with a server error
+    response = secretariat_client.post(apply_url(world.cycle), {"leave_out": ["²", "x"], "reason_²": "名额"})
+
+    assert response.status_code == 302
+    assert outcomes(world) == ["selected", "not_selected", "not_selected"]
+
+
 # --- visits ---
 
 

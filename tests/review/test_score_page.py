@@ -1,6 +1,7 @@
 """The expert's score page (issue 5, "Scoring an item"): items save themselves (htmx), in the cycle's step, only on
 the expert's own open sheet; the panel's scores show after one's own sheet is in (independent review)."""
 
+import datetime as dt
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -8,10 +9,11 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+from applications.enums import DossierState
 from mayor_award.core.enums import CyclePhase
 from mayor_award.core.models import CriteriaItem
 from review import sheets
-from review.models import ItemScore
+from review.models import ItemScore, OnsiteVisit, ScoreSheet
 from tests.factories.core import CycleFactory
 from tests.factories.review import PanelDossierFactory, PanelFactory, PledgeFactory, SeatFactory
 
@@ -302,3 +304,59 @@ def test_score_page_and_item_autosave_queries_fixed(client, django_assert_num_qu
     # the items, the seats, conflicts, submitted sheets, their percentages, the consensus, the user's roles
     with django_assert_num_queries(18):
         assert client.get(panel_url(world.dossier)).status_code == 200
+
+
+# --- on site, only the visit's team scores (independent scoring; the consensus expects the team's sheets) ---
+
+
+def onsite_panel(*, team=True):
+    """A panel in the on-site review whose dossier was selected; its visit's team is the first three seats."""
+    world = make_panel(number=5)
+    world.cycle.phase = CyclePhase.ONSITE_REVIEW
+    world.cycle.save(update_fields=["phase"])
+    world.dossier.state = DossierState.SELECTED
+    world.dossier.save(update_fields=["state"])
+    if team:
+        visit = OnsiteVisit.objects.create(
+            dossier=world.dossier, starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2026, 9, 2), place="漯河市源汇区"
+        )
+        visit.team.set(world.seats[:3])
+    return world
+
+
+def test_a_member_outside_the_visit_team_cannot_score_on_site_nor_see_the_team(client):
+    world = onsite_panel()
+    outsider = world.seats[3]
+    client.force_login(outsider.expert.user)
+
+    page = client.get(score_url(world.dossier, "onsite"))
+    posted = client.post(score_url(world.dossier, "onsite"), {"action": "submit"})
+    autosave = client.post(item_url(world.dossier, stage="onsite"), {"p_4.1.2": "50"})
+    team_scores = client.get(panel_url(world.dossier, "onsite"))
+    dossier_page = client.get(reverse("review:dossier", args=[world.dossier.pk]), headers=EN)
+
+    assert [page.status_code, posted.status_code, autosave.status_code, team_scores.status_code] == [404] * 4
+    assert not ScoreSheet.objects.filter(seat=outsider, stage="onsite").exists()
+    assert dossier_page.status_code == 200
+    assert score_url(world.dossier, "onsite") not in dossier_page.content.decode()
+
+
+def test_a_member_of_the_visit_team_scores_on_site(client):
+    world = onsite_panel()
+    member = world.seats[2]
+    client.force_login(member.expert.user)
+
+    page = client.get(score_url(world.dossier, "onsite"), headers=EN)
+    autosave = client.post(item_url(world.dossier, stage="onsite"), {"p_4.1.2": "50"}, headers=EN)
+    dossier_page = client.get(reverse("review:dossier", args=[world.dossier.pk]), headers=EN)
+
+    assert (page.status_code, autosave.status_code) == (200, 200)
+    assert row(member, world.dossier).percent == 50
+    assert score_url(world.dossier, "onsite") in dossier_page.content.decode()
+
+
+def test_without_a_named_team_every_panel_member_scores_on_site(client):
+    world = onsite_panel(team=False)
+    client.force_login(world.seats[3].expert.user)
+
+    assert client.get(score_url(world.dossier, "onsite"), headers=EN).status_code == 200
