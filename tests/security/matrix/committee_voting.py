@@ -18,6 +18,7 @@ from committee.models import (
     ProposedList,
     RankingEntry,
     Recusal,
+    VoteCount,
     VotingSession,
 )
 from mayor_award.core.enums import Role
@@ -96,6 +97,7 @@ def extend_world(world):
         opened_by=secretariat,
     )
     open_session.candidates.set([candidate])
+    VoteCount.objects.create(session=open_session, candidate=candidate)  # its ballot box, as session_open makes it
 
     # Sessions on the world's first cycle: one being prepared, one void with its minutes.
     draft_session = VotingSession.objects.create(cycle=world["cycle"])
