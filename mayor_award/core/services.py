@@ -75,7 +75,6 @@ def cycle_save(*, cycle: Cycle, by) -> Cycle:
     return cycle
 
 
-@transaction.atomic
 def notice_schedule_fixed_reasons(notice: Notice) -> list[str]:
     """Why an app has fixed this saved notice's state and publication time (empty: nothing fixes them)."""
     if notice.pk is None:
@@ -83,6 +82,7 @@ def notice_schedule_fixed_reasons(notice: Notice) -> list[str]:
     return [str(reason) for _receiver, reason in notice_schedule_fixed.send(sender=Notice, notice=notice) if reason]
 
 
+@transaction.atomic
 def notice_save(*, notice: Notice, by) -> Notice:
     """Create or update a notice; a scheduled one that is due is queued for publication on commit."""
     stored = Notice.objects.select_for_update().filter(pk=notice.pk).values("state", "publish_at").first()

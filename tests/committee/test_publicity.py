@@ -2,6 +2,7 @@
 moves on only after the period, with no open objection, the mayor's approval and the announcement (Art. 18)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone, translation
@@ -11,7 +12,13 @@ from committee import services_awards
 from committee.models import AwardApproval, Publicity
 from mayor_award.core.enums import CyclePhase, NoticeKind, NoticeState
 from mayor_award.core.models import AuditEvent, Notice
-from mayor_award.core.services import CycleTransitionRefused, cycle_advance, notice_save, notices_publish_due
+from mayor_award.core.services import (
+    CycleTransitionRefused,
+    cycle_advance,
+    notice_save,
+    notice_schedule_fixed_reasons,
+    notices_publish_due,
+)
 from tests.factories.committee_awards import (
     announce,
     approve,
@@ -360,14 +367,17 @@ def test_publicity_notice_time_and_state_are_fixed_once_the_publicity_exists(cli
         },
     )
     notice.publish_at = dt.datetime(2030, 12, 6, 12, 0, tzinfo=BEIJING)
-    with pytest.raises(ValueError, match="cannot be changed here"):
+    [reason] = notice_schedule_fixed_reasons(notice)
+    with pytest.raises(ValueError, match=re.escape(reason)):
         notice_save(notice=notice, by=secretariat_user)
 
     stored = Notice.objects.get(pk=notice.pk)
     assert page.status_code == 200
     assert 'name="publish_at_0"' not in page.content.decode()
     assert 'name="state"' not in page.content.decode()
-    assert "its state and publication time cannot be changed here" in page.content.decode()
+    with translation.override(page.wsgi_request.LANGUAGE_CODE):
+        [shown] = notice_schedule_fixed_reasons(notice)
+    assert shown in page.content.decode()
     assert posted.status_code == 302
     assert (stored.state, stored.publish_at) == (NoticeState.SCHEDULED, dt.datetime(2030, 12, 1, tzinfo=BEIJING))
 
