@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mayor_award.core.admin_mixins import RecordOnceAdminMixin
 from mayor_award.core.downloads import private_file_response
 from mayor_award.core.enums import CyclePhase
 from mayor_award.core.models import Cycle
@@ -132,7 +133,7 @@ class SupplementForm(forms.Form):
 
 
 @admin.register(Publicity)
-class PublicityAdmin(ServiceAdmin):
+class PublicityAdmin(RecordOnceAdminMixin, ServiceAdmin):
     form = PublicityForm
     list_display = ["cycle", "round", "starts_on", "ends_on", "channel", "notice_state"]
     list_filter = ["cycle"]
@@ -144,14 +145,7 @@ class PublicityAdmin(ServiceAdmin):
     def notice_state(self, obj):
         return obj.notice.get_state_display()
 
-    def get_fields(self, request, obj=None):
-        return ["cycle", "starts_on", "ends_on", "channel"] if obj is None else self.view_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.view_fields if obj is not None else []
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
+    add_fields = ["cycle", "starts_on", "ends_on", "channel"]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -395,7 +389,7 @@ class AnnouncementForm(forms.Form):
 
 
 @admin.register(AwardApproval)
-class AwardApprovalAdmin(ServiceAdmin):
+class AwardApprovalAdmin(RecordOnceAdminMixin, ServiceAdmin):
     list_display = ["cycle", "vice_mayor", "reviewed_on", "mayor", "signed_on", "recorded_at"]
     list_select_related = ["cycle"]
     change_form_template = "admin/committee/awardapproval/change_form.html"
@@ -416,18 +410,7 @@ class AwardApprovalAdmin(ServiceAdmin):
             kwargs["form"] = AwardApprovalForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request, obj=None):
-        return (
-            ["cycle", "vice_mayor", "reviewed_on", "mayor", "signed_on", "document"]
-            if obj is None
-            else self.view_fields
-        )
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.view_fields if obj is not None else []
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
+    add_fields = ["cycle", "vice_mayor", "reviewed_on", "mayor", "signed_on", "document"]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -761,7 +744,7 @@ class RecoveryForm(forms.Form):
 
 
 @admin.register(RevocationCase)
-class RevocationCaseAdmin(ServiceAdmin):
+class RevocationCaseAdmin(RecordOnceAdminMixin, ServiceAdmin):
     form = RevocationOpenForm
     list_display = ["award", "state", "opened_at", "approved_on", "recovery_due", "recovery_received"]
     list_filter = ["state"]
@@ -790,14 +773,7 @@ class RevocationCaseAdmin(ServiceAdmin):
         "misconduct",
     ]
 
-    def get_fields(self, request, obj=None):
-        return ["award", "reason", "evidence", "evidence_upload"] if obj is None else self.view_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.view_fields if obj is not None else []
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
+    add_fields = ["award", "reason", "evidence", "evidence_upload"]
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mayor_award.core.admin_mixins import RecordOnceAdminMixin
 from mayor_award.core.downloads import private_file_response
 from mayor_award.core.enums import Role
 from mayor_award.core.models import Cycle, User
@@ -564,7 +565,7 @@ class ApprovalForm(forms.ModelForm):
 
 
 @admin.register(GovernmentApproval)
-class GovernmentApprovalAdmin(admin.ModelAdmin):
+class GovernmentApprovalAdmin(RecordOnceAdminMixin, admin.ModelAdmin):
     list_display = ["cycle", "meeting", "meeting_date", "minutes_number", "recorded_at"]
     list_select_related = ["cycle"]
     change_form_template = "admin/committee/governmentapproval/change_form.html"
@@ -585,18 +586,7 @@ class GovernmentApprovalAdmin(admin.ModelAdmin):
             kwargs["form"] = ApprovalForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request, obj=None):
-        return (
-            ["proposed_list", "meeting", "meeting_date", "minutes_number", "document"]
-            if obj is None
-            else self.view_fields
-        )
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.view_fields if obj is not None else []
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
+    add_fields = ["proposed_list", "meeting", "meeting_date", "minutes_number", "document"]
 
     def has_delete_permission(self, request, obj=None):
         return False
