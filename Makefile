@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 MO := locale/zh_Hans/LC_MESSAGES/django.mo
 PO := locale/zh_Hans/LC_MESSAGES/django.po
 
-.PHONY: bench-scoring bench-certificates run test setup system-packages system-packages-test messages migrate demo lint fmt ci clean
+.PHONY: bench bench-scoring bench-certificates build-province load fault-pg-restart backup restore run test setup system-packages system-packages-test messages migrate demo lint fmt ci clean
 
 run: setup system-packages migrate demo
 	@echo "漯河市市长质量奖管理系统: http://127.0.0.1:8000  (Ctrl-C stops it)"
@@ -40,12 +40,37 @@ system-packages:
 system-packages-test:
 	@scripts/system-packages.sh --test
 
+system-packages-bench:
+	@scripts/system-packages.sh --bench
+
 migrate: setup
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput --verbosity 0
 
 demo: migrate
 	$(PY) manage.py seed_demo
+
+# Issue 9: a provincial-scale cycle on PostgreSQL (DATABASE_URL), then every key page under gunicorn and wrk.
+build-province: setup
+	$(PY) manage.py build_province
+
+bench: setup system-packages-bench
+	$(PY) scripts/bench.py
+
+# Issue 8: reliability runs on loopback against gunicorn and PostgreSQL (docs/reliability.md has the figures).
+load: setup system-packages-bench
+	$(PY) scripts/load_scores.py
+
+fault-pg-restart: setup system-packages-bench
+	$(PY) scripts/fault_pg_restart.py
+
+# Backup: the database and the private files into one folder under var/backups (or BACKUP_DIR).
+backup: setup
+	$(PY) manage.py backup_award $(if $(BACKUP_DIR),--into $(BACKUP_DIR),)
+
+# Restore: make restore BACKUP=var/backups/<stamp> (into an empty database and an empty private folder).
+restore: setup
+	$(PY) manage.py restore_award $(BACKUP)
 
 bench-scoring: setup
 	.venv/bin/python scripts/bench_scoring.py

@@ -7,6 +7,7 @@ e-mail to the console, private files under ./var/private. Every variable is list
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "import_export",
+    "csp",
     "mayor_award.core",
     "applications",
     "review",
@@ -63,11 +65,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # must stay last
 ]
 
-ROOT_URLCONF = "mayor_award.urls"
+# The benchmark serves its reference views from its own URLconf (scripts/bench); nothing else changes it.
+ROOT_URLCONF = env("DJANGO_ROOT_URLCONF", default="mayor_award.urls")
 WSGI_APPLICATION = "mayor_award.wsgi.application"
 
 TEMPLATES = [
@@ -265,6 +269,23 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content security policy: every script, style, font and image is served from this site (vendored), so
+# nothing from elsewhere may load, no inline script runs, and no other site may frame a page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Bootstrap draws its form controls with data: SVG images
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # The admin's address is a setting, so a deployment can move it off the guessable /admin/.
 ADMIN_URL = env("DJANGO_ADMIN_URL", default="admin/")

@@ -5,7 +5,10 @@ set -euo pipefail
 
 packages=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fontconfig)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium)
+  packages+=(chromium postgresql-client)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(wrk postgresql-client)
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
