@@ -340,10 +340,45 @@ class CriteriaAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/core/criteria/correct.html", context)
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """Filter the audit trail by action, listed by their readable names instead of their codes."""
+
+    title = gettext_lazy("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        actions = AuditEvent.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((action, audit_labels.label(action)) for action in actions), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class AuditObjectTypeFilter(admin.SimpleListFilter):
+    """Filter the audit trail by the kind of object, named as the models name themselves."""
+
+    title = gettext_lazy("object type")
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        types = AuditEvent.objects.order_by().values_list("object_type", flat=True).distinct()
+        return sorted(((kind, object_type_name(kind)) for kind in types), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
+def object_type_name(object_type: str):
+    try:
+        return django_apps.get_model(object_type)._meta.verbose_name
+    except (LookupError, ValueError):
+        return object_type
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["at", "actor", "action_label", "object_kind", "object_repr"]
-    list_filter = ["action", "object_type"]
+    list_filter = [AuditActionFilter, AuditObjectTypeFilter]
     list_select_related = ["actor"]
     search_fields = ["object_repr", "action", "actor__username", "actor__name"]
     date_hierarchy = "at"
@@ -363,7 +398,4 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("object type"), ordering="object_type")
     def object_kind(self, obj):
-        try:
-            return django_apps.get_model(obj.object_type)._meta.verbose_name
-        except (LookupError, ValueError):
-            return obj.object_type
+        return object_type_name(obj.object_type)

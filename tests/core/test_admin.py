@@ -9,6 +9,7 @@ from django.utils import translation
 from mayor_award.core import lifecycle
 from mayor_award.core.enums import CyclePhase, NoticeKind, NoticeState
 from mayor_award.core.models import AuditEvent, Cycle, Notice, NoticeAttachment
+from mayor_award.core.services import audit_record
 from tests.factories.core import CycleFactory, NoticeFactory, UserFactory
 
 from .conftest import PDF_BYTES
@@ -404,3 +405,17 @@ def test_audit_event_admin_is_read_only(secretariat_client):
     assert (change.status_code, add.status_code, delete.status_code) == (200, 403, 403)
     assert change.context["has_change_permission"] is False
     assert AuditEvent.objects.filter(pk=event.pk).count() == 1
+
+
+def test_audit_trail_filters_name_actions_and_object_types_in_words(client):
+    staff = UserFactory(roles=["secretariat"], is_staff=True)
+    audit_record(actor=staff, action="cycle.phase_changed", obj=CycleFactory(), data={})
+    client.force_login(staff)
+
+    response = client.get(reverse("admin:core_auditevent_changelist"))
+
+    assert response.status_code == 200
+    assert "评审届次阶段变更" in response.text
+    assert ">cycle.phase_changed<" not in response.text
+    assert ">core.cycle<" not in response.text
+    assert AuditEvent.objects.count() == 1
