@@ -17,7 +17,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from mayor_award.core.admin_mixins import NoHistoryRevertMixin
+from mayor_award.core.admin_mixins import KeyCheckedAutocompleteMixin, NoHistoryRevertMixin
 from mayor_award.core.articles import article_label
 from mayor_award.core.lazytext import LIST_SEPARATOR
 
@@ -488,7 +488,7 @@ class EligibilityDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MisconductFinding)
-class MisconductFindingAdmin(admin.ModelAdmin):
+class MisconductFindingAdmin(KeyCheckedAutocompleteMixin, admin.ModelAdmin):
     """Fraud or violations in the award's review activity (Art. 9(5)): recorded, never changed or removed."""
 
     list_display = ["organisation", "cycle", "recorded_by", "recorded_at"]

@@ -262,6 +262,15 @@ class ResultsForm(SectionForm):
         return cleaned
 
 
+def validate_step_of_five(value):
+    if value % 5:
+        raise forms.ValidationError(
+            _("Ensure this value is a multiple of step size %(limit_value)s."),
+            code="step_size",
+            params={"limit_value": 5},
+        )
+
+
 class SelfAssessmentForm(SectionForm):
     """For each of the 23 scored items: a narrative and a self-assessed percentage (steps of 5)."""
 
@@ -279,7 +288,7 @@ class SelfAssessmentForm(SectionForm):
                 required=False,
                 min_value=0,
                 max_value=100,
-                step_size=5,
+                validators=[validate_step_of_five],  # not step_size: Django's check overflows on a huge number
                 widget=forms.NumberInput(attrs={"step": 5, "data-points": item.points, "class": "self-percent"}),
             )
 

@@ -733,7 +733,9 @@ class RevocationRejectForm(forms.Form):
 
 
 class RecoveryForm(forms.Form):
-    received = forms.DecimalField(label=gettext_lazy("Prize recovered (yuan)"), required=False, min_value=0)
+    received = forms.DecimalField(
+        label=gettext_lazy("Prize recovered (yuan)"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )  # as RevocationCase.recovery_received stores it: a larger number or more decimals would fail on saving
     received_on = forms.DateField(label=gettext_lazy("Recovered on"), required=False, widget=DATE_INPUT)
     plaque_recovered_on = forms.DateField(
         label=gettext_lazy("Plaque or trophy recovered on"), required=False, widget=DATE_INPUT

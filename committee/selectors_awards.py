@@ -32,14 +32,23 @@ def published_publicities(cycle: Cycle) -> list[Publicity]:
     )
 
 
-def winners_by_cycle() -> list[tuple[Cycle, list[Award]]]:
+def winning_awards():
     """Every award of every announced cycle, newest cycle first; revoked awards stay, marked (Art. 22)."""
-    awards = (
+    return (
         Award.objects.filter(cycle__phase__in=ANNOUNCED_PHASES)
         .select_related("cycle", "organisation", "certificate")
         .order_by("-cycle__number", "number")
     )
+
+
+def by_cycle(awards) -> list[tuple[Cycle, list[Award]]]:
+    """Awards (ordered by cycle) grouped by their cycle."""
     return [(cycle, list(rows)) for cycle, rows in groupby(awards, key=lambda award: award.cycle)]
+
+
+def winners_by_cycle() -> list[tuple[Cycle, list[Award]]]:
+    """Every award of every announced cycle by cycle, newest cycle first."""
+    return by_cycle(winning_awards())
 
 
 def certificate_by_serial(serial: str) -> Certificate | None:

@@ -572,12 +572,12 @@ def objection_submit(
 
 
 def _schedule_objection_mail(objection: Objection, kind: str):
+    from mayor_award.core.tasks import enqueue_on_commit
+
     from .tasks_awards import task_send_objection_mail
 
-    transaction.on_commit(
-        partial(task_send_objection_mail.delay, objection_id=objection.pk, kind=kind),
-        robust=True,
-    )
+    # With the broker down the objection is still received; task_send_pending_objection_mails sends it later.
+    enqueue_on_commit(task_send_objection_mail, objection_id=objection.pk, kind=kind)
 
 
 @transaction.atomic
@@ -1143,9 +1143,11 @@ def certificate_render(*, award_id: int) -> Certificate | None:
 
 
 def certificate_schedule(award: Award):
+    from mayor_award.core.tasks import enqueue_on_commit
+
     from .tasks_awards import task_render_certificate
 
-    transaction.on_commit(partial(task_render_certificate.delay, award_id=award.pk), robust=True)
+    enqueue_on_commit(task_render_certificate, award_id=award.pk)
 
 
 @transaction.atomic
@@ -1155,9 +1157,11 @@ def certificate_batch_start(*, cycle: Cycle, by: User | None) -> CertificateBatc
     _require(total > 0, _("This cycle has no awards yet."))
     batch = CertificateBatch.objects.create(cycle=cycle, total=total, requested_by=by)
     audit_record(actor=by, action="certificate.batch_started", obj=batch, data={"cycle": cycle.pk, "total": total})
+    from mayor_award.core.tasks import enqueue_on_commit
+
     from .tasks_awards import task_render_cycle_certificates
 
-    transaction.on_commit(partial(task_render_cycle_certificates.delay, batch_id=batch.pk), robust=True)
+    enqueue_on_commit(task_render_cycle_certificates, batch_id=batch.pk)
     return batch
 
 
@@ -1167,6 +1171,9 @@ def certificate_batch_run(*, batch_id: int) -> CertificateBatch | None:
     batch = CertificateBatch.objects.filter(pk=batch_id, finished_at__isnull=True).first()
     if batch is None:
         return None
+    # A run again after a killed worker (or a redelivered message) counts from zero: the certificates already
+    # current are counted once more as done, not twice.
+    CertificateBatch.objects.filter(pk=batch.pk).update(done=0, failed=0, error="")
     for award_id in Award.objects.filter(cycle_id=batch.cycle_id).order_by("number").values_list("pk", flat=True):
         try:
             certificate_render(award_id=award_id)

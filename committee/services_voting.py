@@ -10,7 +10,6 @@ else records a choice; see models/voting.py for why a choice cannot be joined to
 import hashlib
 import logging
 from collections import Counter
-from functools import partial
 from itertools import repeat
 
 from django.db import IntegrityError, connection, transaction
@@ -82,6 +81,7 @@ def cycle_candidates(cycle: Cycle):
         Candidate.objects.filter(panel__cycle=cycle)
         .exclude(dossier__state__in=(DossierState.WITHDRAWN, DossierState.REVOKED))
         .select_related("panel", "dossier__organisation")
+        .defer("panel__draw_record")  # the draw's record (every pool candidate) is never read here, and it is large
         .order_by("panel__name", "position")
     )
 
@@ -450,9 +450,11 @@ def session_close(*, session: VotingSession, by: User) -> VotingSession:
 
 
 def minutes_schedule(session: VotingSession):
+    from mayor_award.core.tasks import enqueue_on_commit
+
     from .tasks_voting import task_render_minutes
 
-    transaction.on_commit(partial(task_render_minutes.delay, session_id=session.pk), robust=True)
+    enqueue_on_commit(task_render_minutes, session_id=session.pk)
 
 
 # --- the ranking (综合排序) and the proposed list (拟奖名单) ---

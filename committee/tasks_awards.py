@@ -45,3 +45,30 @@ def task_send_objection_mail(*, objection_id: int, kind: str) -> bool:
     from .services_awards import objection_mail
 
     return objection_mail(objection_id=objection_id, kind=kind)
+
+
+@shared_task(name="committee.tasks.task_send_pending_objection_mails")
+def task_send_pending_objection_mails() -> int:
+    """The sweeper, run by beat: acknowledgements and replies to objectors whose task never reached the queue
+    (the broker was down) or gave up. An objection already decided gets its reply only: the reply supersedes the
+    acknowledgement. One failing e-mail does not stop the others; the next sweep tries it again."""
+    from .enums_awards import ObjectionState
+    from .models import Objection
+    from .services_awards import objection_mail
+
+    objections = Objection.objects.order_by("pk")
+    unacknowledged = objections.filter(state__in=ObjectionState.open(), receipt_mailed_at__isnull=True)
+    unanswered = objections.filter(state__in=ObjectionState.decided(), reply_mailed_at__isnull=True)
+    pending = [(pk, "receipt") for pk in unacknowledged.values_list("pk", flat=True)]
+    pending += [(pk, "reply") for pk in unanswered.values_list("pk", flat=True)]
+    sent = 0
+    for objection_id, kind in pending:
+        try:
+            sent += objection_mail(objection_id=objection_id, kind=kind)
+        except Exception:
+            logger.exception(
+                "The %s e-mail of objection %s could not be sent; the next sweep tries again.", kind, objection_id
+            )
+    if sent:
+        logger.info("Sent %s pending objection e-mail(s).", sent)
+    return sent

@@ -171,6 +171,11 @@ DOSSIER_ATTACHMENT_MAX_BYTES = env.int("DOSSIER_ATTACHMENT_MAX_BYTES", default=2
 DOSSIER_TOTAL_MAX_BYTES = env.int("DOSSIER_TOTAL_MAX_BYTES", default=200 * 1024 * 1024)
 # Uploads above this stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "mayor_award.core.uploads.LimitedUploadHandler",  # stops a file above the largest limit while it arrives
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # E-mail: printed to the console unless an SMTP server is configured.
 EMAIL_BACKEND = env(

@@ -33,7 +33,7 @@ from applications.admin import ReadOnlyAdminMixin
 from applications.enums import DossierState, IndustrySection
 from applications.models import Dossier
 from applications.validators import normalise_credit_code, validate_credit_code
-from mayor_award.core.admin_mixins import NoHistoryRevertMixin
+from mayor_award.core.admin_mixins import KeyCheckedAutocompleteMixin, NoHistoryRevertMixin
 from mayor_award.core.lifecycle import MIN_PANEL_SIZE
 from mayor_award.core.models import Cycle
 from mayor_award.core.services import audit_record
@@ -181,7 +181,7 @@ class PoolExportForm(SelectableFieldsExportForm):
 
 
 @admin.register(Expert)
-class ExpertAdmin(NoHistoryRevertMixin, ImportExportMixin, SimpleHistoryAdmin):
+class ExpertAdmin(KeyCheckedAutocompleteMixin, NoHistoryRevertMixin, ImportExportMixin, SimpleHistoryAdmin):
     form = ExpertForm
     list_display = [
         "username",
@@ -337,7 +337,7 @@ class ConflictForm(forms.ModelForm):
 
 
 @admin.register(Conflict)
-class ConflictAdmin(admin.ModelAdmin):
+class ConflictAdmin(KeyCheckedAutocompleteMixin, admin.ModelAdmin):
     form = ConflictForm
     list_display = ["expert", "organisation", "kind", "note_display", "recorded_by", "recorded_at"]
     list_filter = ["kind", "recorded_at"]

@@ -25,7 +25,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 
 import rules
 from django.conf import settings
@@ -495,6 +494,8 @@ def reminders_send(*, cycle: Cycle, seat_ids, by) -> int:
     Side effects: one task_send_review_reminder per expert, after commit; the task records "review.reminder_sent"
     once the e-mail is sent. Seats not late (any more) are skipped. Returns how many reminders were queued.
     """
+    from mayor_award.core.tasks import enqueue_on_commit
+
     from .tasks_dashboard import task_send_review_reminder
 
     stage = current_stage(cycle)
@@ -510,15 +511,12 @@ def reminders_send(*, cycle: Cycle, seat_ids, by) -> int:
     for seat in seats:
         if late_for_seat(seat, stage) is None:
             continue
-        transaction.on_commit(
-            partial(
-                task_send_review_reminder.delay,
-                seat_id=seat.pk,
-                stage=stage.value,
-                by_id=getattr(by, "pk", None),
-                token=uuid.uuid4().hex,
-            ),
-            robust=True,
+        enqueue_on_commit(
+            task_send_review_reminder,
+            seat_id=seat.pk,
+            stage=stage.value,
+            by_id=getattr(by, "pk", None),
+            token=uuid.uuid4().hex,
         )
         queued += 1
     if not queued:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mayor_award.core.downloads import private_file_response
 from mayor_award.core.models import AuditEvent
+from mayor_award.core.uploads import files_of
 
 from .. import sections, services
 from ..enums import DossierSectionKey
@@ -245,7 +246,7 @@ def attachments(request, pk):
         messages.error(request, refusal)
         return redirect("applications:attachments", pk=dossier.pk)
     form = AttachmentForm(
-        request.POST or None, request.FILES or None, space_left=settings.DOSSIER_TOTAL_MAX_BYTES - used
+        request.POST or None, files_of(request) or None, space_left=settings.DOSSIER_TOTAL_MAX_BYTES - used
     )
     if request.method == "POST" and form.is_valid():
         try:

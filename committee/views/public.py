@@ -6,11 +6,14 @@ No login is needed (login_not_required). These addresses are printed on paper an
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+
+from mayor_award.core.uploads import files_of
 
 from .. import selectors_awards, services_awards
 from ..forms_awards import ObjectionForm
@@ -40,7 +43,7 @@ def publicity(request, cycle):
         limited = services_awards.objection_rate_exceeded(client_address(request))
         form = ObjectionForm(
             request.POST,
-            request.FILES,
+            files_of(request),
             candidates=candidates,
             refusal=str(services_awards.RATE_LIMITED) if limited else "",
         )
@@ -81,14 +84,20 @@ def publicity(request, cycle):
     )
 
 
+WINNERS_PER_PAGE = 25
+
+
 @login_not_required
 @require_GET
 def winners(request):
+    """Every winner, newest cycle first, a page of WINNERS_PER_PAGE at a time (grouped by cycle on each page)."""
+    page = Paginator(selectors_awards.winning_awards(), WINNERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "committee/public/winners.html",
         {
-            "cycles": selectors_awards.winners_by_cycle(),
+            "cycles": selectors_awards.by_cycle(page.object_list),
+            "page": page,
             "own_organisation": selectors_awards.user_organisation_id(request.user),
         },
     )

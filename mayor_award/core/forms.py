@@ -2,6 +2,8 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .enums import NoticeState
@@ -47,3 +49,13 @@ class NoticeAttachmentForm(forms.ModelForm):
             self.instance.size = upload.size
             upload.name = self.instance.original_name  # the stored name's suffix follows the real kind
         return upload
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with its user name's length really checked: a longer one is refused before the
+    lockout (django-axes) records the attempt in its 255-character column, which would fail on PostgreSQL."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))

@@ -1,10 +1,28 @@
 """Celery tasks of the core: thin, keyword-only, idempotent; the work is in services."""
 
 import logging
+from functools import partial
 
 from celery import shared_task
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task, **kwargs):
+    """Queue `task(**kwargs)` once the transaction commits; with the broker down, log it and go on: the page still
+    says it worked, and what the task does is caught up by a sweeper (or by hand) later.
+
+    Not `on_commit(partial(task.delay, ...), robust=True)`: Django 5.2's robust on_commit reads the callable's
+    __qualname__ to log an error, which a partial has not, so a broker outage became a server error page."""
+    transaction.on_commit(partial(_enqueue, task, kwargs))
+
+
+def _enqueue(task, kwargs: dict):
+    try:
+        task.apply_async(kwargs=kwargs)
+    except Exception:  # kombu and redis raise a family of errors for an unreachable broker
+        logger.warning("Broker unreachable; %s %s was not queued.", task.name, kwargs, exc_info=True)
 
 
 @shared_task(

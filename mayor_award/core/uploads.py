@@ -1,11 +1,14 @@
 """Recognising uploaded files by their content, never by the name or the browser's content type."""
 
+import io
 import re
 import unicodedata
 import zipfile
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -107,3 +110,59 @@ def _image_intact(upload) -> bool:
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return False
     return True
+
+
+# --- oversized uploads: stopped while they arrive, never stored in full ---
+
+
+def upload_limit() -> int:
+    """The largest file any form accepts; a file beyond it is refused while it arrives."""
+    from django.conf import settings
+
+    return max(settings.DOSSIER_ATTACHMENT_MAX_BYTES, settings.NOTICE_ATTACHMENT_MAX_BYTES)
+
+
+class OversizedUpload(UploadedFile):
+    """Stands in for a file that was stopped at the limit: no content, its size as the request declared it, so
+    validate_upload refuses it with the usual message naming both sizes."""
+
+    def __init__(self, name: str, content_type: str, size: int):
+        super().__init__(file=io.BytesIO(), name=name, content_type=content_type, size=size)
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: passes each file's bytes on until the file exceeds upload_limit(), then
+    stops reading the request (StopUpload) so that neither memory nor the temporary folder receive the rest.
+
+    The stopped file is kept on the request (`request.oversized_uploads`); `files_of(request)` puts it back among
+    the uploads so that the form says the file is too large instead of that it is missing."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.declared_length = content_length
+        self.request.oversized_uploads = {}
+
+    def new_file(self, field_name, file_name, content_type, *args, **kwargs):
+        super().new_file(field_name, file_name, content_type, *args, **kwargs)
+        self.limit = upload_limit()
+
+    def receive_data_chunk(self, raw_data, start):
+        received = start + len(raw_data)
+        if received > self.limit:
+            size = max(received, self.declared_length or 0)
+            self.request.oversized_uploads[self.field_name] = OversizedUpload(self.file_name, self.content_type, size)
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def files_of(request):
+    """request.FILES with any file stopped at the limit in its field (see LimitedUploadHandler)."""
+    oversized = getattr(request, "oversized_uploads", None)
+    if not oversized:
+        return request.FILES
+    files = request.FILES.copy()
+    for field_name, placeholder in oversized.items():
+        files.setlist(field_name, [placeholder])
+    return files

@@ -10,9 +10,12 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -176,14 +179,19 @@ def dossier(request, pk):
 
 
 @functools.lru_cache(maxsize=16)
-def _bands(criteria_id: int, language: str) -> dict[str, list[tuple[str, str]]]:
-    """The scoring bands by kind, as (range, descriptor) pairs: built once per criteria and language."""
+def _bands(criteria_id: int, language: str) -> dict[str, str]:
+    """The scoring bands by kind, as the list items the page shows (range and descriptor): rendered once per
+    criteria and language, not per item and request (a criteria version's bands never change)."""
     with translation.override(language):
         return {
-            kind: [
-                (f"{band.min_percent}–{band.max_percent}%", band.text)
-                for band in ScoringBand.objects.filter(criteria_id=criteria_id, kind=kind).order_by("band")
-            ]
+            kind: format_html_join(
+                "",
+                "<li><strong>{}–{}%</strong> {}</li>",
+                (
+                    (band.min_percent, band.max_percent, band.text)
+                    for band in ScoringBand.objects.filter(criteria_id=criteria_id, kind=kind).order_by("band")
+                ),
+            )
             for kind in ("process", "results")
         }
 
@@ -277,20 +285,44 @@ def _save_form(request, sheet, rows) -> bool:
     return True
 
 
+def score(request, pk, stage):
+    """The score sheet: a GET of a sheet that exists takes one query for the sheet and one for its rows (the
+    criteria, their bands and the sheet's layout are built once per process); anything else the long way."""
+    if request.method == "GET" and stage in ReviewStage.values:
+        sheet = sheets.scorable_sheet(request.user, pk, stage)
+        if sheet is not None:
+            layout = sheets.criteria_layout(sheet.dossier.cycle.criteria)
+            return _score_page(request, sheet.dossier, sheet, sheets.sheet_lines(sheet, layout), layout)
+    return _score_long(request, pk, stage)
+
+
 @expert_required
 @require_http_methods(["GET", "POST"])
-def score(request, pk, stage):
+def _score_long(request, pk, stage):
     found, seat = _scoring_seat(request, pk, stage)
     sheet = sheets.sheet_open(seat=seat, dossier=found, stage=stage)
     sheet.dossier = found
-    rows = sheets.sheet_rows(sheet)
+    layout = sheets.criteria_layout(found.cycle.criteria)
+    rows = sheets.sheet_lines(sheet, layout)
     if request.method == "POST" and _save_form(request, sheet, rows):
         return redirect("review:score", pk=found.pk, stage=stage)
+    return _score_page(request, found, sheet, rows, layout)
+
+
+def _save_url_parts(dossier, stage) -> tuple[str, str]:
+    """The autosave address of an item, split around its code (one reverse per page, not one per item)."""
+    url = reverse("review:score-item", kwargs={"pk": dossier.pk, "stage": stage, "code": "~"})
+    return url[: url.index("~")], url[url.index("~") + 1 :]
+
+
+def _score_page(request, found, sheet, rows, layout):
     refused = request.method == "POST"
-    total, categories = sheets.sheet_total(sheet, rows)
+    total, categories = sheets.lines_total(layout, {row.item.code: row.percent for row in rows})
     groups = _groups(rows, categories)
     if refused:
         _show_posted(rows, request.POST)
+    save_prefix, save_suffix = _save_url_parts(found, sheet.stage)
+    editable = sheets.is_editable(sheet)
     return render(
         request,
         "review/expert/score.html",
@@ -300,45 +332,69 @@ def score(request, pk, stage):
             "groups": groups,
             "bands": _bands(found.cycle.criteria_id, translation.get_language() or "zh-hans"),
             "total": total,
-            "editable": sheets.is_editable(sheet),
+            "editable": editable,
+            "disabled": "" if editable else " disabled",
             "step": found.cycle.score_step,
             "panel_visible": sheets.panel_scores_visible(found.cycle, sheet),
+            "save_prefix": save_prefix,
+            "save_suffix": save_suffix,
         },
         status=422 if refused else 200,
     )
 
 
-@expert_required
-@require_POST
-def score_item(request, pk, stage, code):
-    """The page's autosave of one item: the saved state and the new points, subtotal and total (a partial)."""
-    found, seat = _scoring_seat(request, pk, stage)
-    sheet = sheets.sheet_open(seat=seat, dossier=found, stage=stage)
-    try:
-        sheets.sheet_save_item(sheet=sheet, code=code, entry=_item_entry(request.POST, code), by=request.user)
-    except sheets.UnknownItem as error:
-        raise Http404 from error
-    except sheets.SheetError as error:
-        status = 409 if isinstance(error, sheets.SheetClosed) else 422
-        return render(request, "review/expert/_score_item_refused.html", {"message": str(error)}, status=status)
-    rows = sheets.sheet_rows(sheet)
-    total, categories = sheets.sheet_total(sheet, rows)
-    row = next(row for row in rows if row.item.code == code)
-    category = row.item.category
+def _item_saved(request, row, layout):
+    """The autosave's answer: the item's saved state, its points, its category's subtotal and the total."""
+    total, categories = sheets.lines_total(layout, sheets.sheet_percents(row.sheet_id, layout))
+    item = layout.by_id[row.item_id]
     response = render(
         request,
         "review/expert/_score_item_saved.html",
         {
             "row": row,
-            "points": scoring.item_points(row.item.points, row.percent) if row.percent is not None else 0,
-            "category": category,
-            "subtotal": categories[category.code],
+            "points": scoring.item_points(item.points, row.percent) if row.percent is not None else 0,
+            "category": item.category,
+            "subtotal": categories[item.category.code],
             "total": total,
             "saved_at": timezone.now(),
         },
     )
     response[SAVED_HEADER] = "1"
     return response
+
+
+def _item_refused(request, error):
+    status = 409 if isinstance(error, sheets.SheetClosed) else 422
+    return render(request, "review/expert/_score_item_refused.html", {"message": str(error)}, status=status)
+
+
+def score_item(request, pk, stage, code):
+    """The page's autosave of one item (a partial answer). A draft the expert may score now, in its stage, takes
+    one query to find and lock its row; anything else the long way, which says why it refuses."""
+    if request.method == "POST" and stage in ReviewStage.values:
+        with transaction.atomic(savepoint=False):
+            opened = sheets.open_item(request.user, pk, stage, code)
+            if opened is not None:
+                try:
+                    row = sheets.open_item_save(opened=opened, entry=_item_entry(request.POST, code), by=request.user)
+                except sheets.SheetError as error:
+                    return _item_refused(request, error)
+                return _item_saved(request, row, opened.layout)
+    return _score_item_long(request, pk, stage, code)
+
+
+@expert_required
+@require_POST
+def _score_item_long(request, pk, stage, code):
+    found, seat = _scoring_seat(request, pk, stage)
+    sheet = sheets.sheet_open(seat=seat, dossier=found, stage=stage)
+    try:
+        row = sheets.sheet_save_item(sheet=sheet, code=code, entry=_item_entry(request.POST, code), by=request.user)
+    except sheets.UnknownItem as error:
+        raise Http404 from error
+    except sheets.SheetError as error:
+        return _item_refused(request, error)
+    return _item_saved(request, row, sheets.criteria_layout(found.cycle.criteria))
 
 
 @expert_required

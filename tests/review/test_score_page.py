@@ -293,12 +293,14 @@ def test_score_page_and_item_autosave_queries_fixed(client, django_assert_num_qu
     client.get(score_url(world.dossier))  # opens the sheet and fills the caches (bands, content types)
     client.post(item_url(world.dossier, "4.1.3"), {"p_4.1.3": "50"})
 
-    # Each: the session and the user, a savepoint pair (ATOMIC_REQUESTS), the expert, the dossier, the seat, the
-    # sheet, then the session saved in its own savepoint pair (SESSION_SAVE_EVERY_REQUEST); and:
-    with django_assert_num_queries(13):  # the rows with items and categories, the user's roles (the menu)
+    # Each: the session and the user, a savepoint pair (ATOMIC_REQUESTS), then the session saved in its own
+    # savepoint pair (SESSION_SAVE_EVERY_REQUEST); and the page: the sheet (with every access check in one query),
+    # its rows as values, the user's roles (the menu); the criteria's items and bands are read once per process.
+    with django_assert_num_queries(10):
         assert client.get(score_url(world.dossier)).status_code == 200
-    # the service's savepoint pair, the sheet locked, the row, its update and history, the sheet's; the rows
-    with django_assert_num_queries(20):
+    # the autosave: the row with its sheet locked (every check in one query), its update and history, the sheet's,
+    # the sheet's percentages
+    with django_assert_num_queries(13):
         assert client.post(item_url(world.dossier), {"p_4.1.2": "60", "s_4.1.2": "优势"}).status_code == 200
     submit(world.seat, world.dossier)
     # the items, the seats, conflicts, submitted sheets, their percentages, the consensus, the user's roles

@@ -1,0 +1,99 @@
+"""Plumbing shared by the phase, IDOR and tampering modules: one world per module, each case in a savepoint.
+
+The world is built once per module inside a transaction rolled back at the end (as test_authorization_matrix does);
+pytest-django's `db` then wraps each case in a savepoint of it, so what a case changes (a phase, a saved score) is
+undone before the next one. A module uses it with:
+
+    world = module_world(_build_world)          # the module's fixture, named `world`
+    _fast_and_local = files_in_module_root      # the world's files stay where its downloads find them
+"""
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
+from django.test import override_settings
+
+from mayor_award.celery import app as celery_app
+
+LOGIN = "login"
+
+
+def local_settings(root):
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "PRIVATE_FILES_ROOT": root,
+        "MEDIA_ROOT": root,
+        "STORAGES": {
+            **django_settings.STORAGES,
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "world"}},
+    }
+
+
+@pytest.fixture(scope="module")
+def module_private_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("security-world")
+
+
+@pytest.fixture
+def files_in_module_root(_fast_and_local, settings, module_private_root):
+    """The project's per-test settings, but files in the module's folder (each case keeps its fresh cache)."""
+    for name, value in local_settings(module_private_root).items():
+        if name != "CACHES":
+            setattr(settings, name, value)
+
+
+def module_world(build):
+    """A module-scoped fixture giving `build()`'s world, built once inside a transaction rolled back at the end."""
+
+    @pytest.fixture(scope="module")
+    def world(django_db_setup, django_db_blocker, module_private_root):
+        with django_db_blocker.unblock(), override_settings(**local_settings(module_private_root)):
+            eager = celery_app.conf.task_always_eager
+            celery_app.conf.task_always_eager = True
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                yield build()
+            finally:
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+                celery_app.conf.task_always_eager = eager
+
+    return world
+
+
+def sign_in(client, user):
+    """Sign `user` in on `client` (None: stay signed out)."""
+    if user is not None:
+        client.force_login(user)
+
+
+def fetch(client, method, url, data=None):
+    """The response to `method url`, its body read and any downloaded file closed."""
+    response = getattr(client, method)(url, data or {})
+    if getattr(response, "streaming", False):
+        response.body = b"".join(response.streaming_content)
+    # Closing a download sends request_finished, whose close_old_connections would end the module's transaction.
+    connected = request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        if connected:
+            request_finished.connect(close_old_connections)
+    return response
+
+
+def status_of(response):
+    """The response's status, or LOGIN for a redirect to a login page."""
+    if response.status_code == 302 and "/login/" in response.get("Location", ""):
+        return LOGIN
+    return response.status_code
+
+
+def templates_of(response) -> set[str]:
+    return {template.name for template in getattr(response, "templates", []) or [] if template.name}
