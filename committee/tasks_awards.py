@@ -72,3 +72,31 @@ def task_send_pending_objection_mails() -> int:
     if sent:
         logger.info("Sent %s pending objection e-mail(s).", sent)
     return sent
+
+
+@shared_task(name="committee.tasks.task_render_pending_certificates")
+def task_render_pending_certificates() -> int:
+    """The sweeper, run by beat: certificates that are missing or out of date (the award was made or revoked
+    while the broker was down, or a worker died mid-batch). Rendering is idempotent, so a certificate the worker
+    is rendering at the same moment is rendered once. One failure does not stop the others."""
+    from django.db.models import Q
+
+    from .models import Award
+    from .services_awards import certificate_render
+
+    out_of_date = (
+        Q(certificate__isnull=True)
+        | Q(certificate__pdf="")
+        | Q(revoked_at__isnull=False, certificate__rendered_revoked=False)
+        | Q(revoked_at__isnull=True, certificate__rendered_revoked=True)
+    )
+    pending = list(Award.objects.filter(out_of_date).order_by("pk").values_list("pk", flat=True))
+    rendered = 0
+    for award_id in pending:
+        try:
+            rendered += certificate_render(award_id=award_id) is not None
+        except Exception:
+            logger.exception("The certificate of award %s could not be rendered; the next sweep tries again.", award_id)
+    if rendered:
+        logger.info("Rendered %s pending certificate(s).", rendered)
+    return rendered

@@ -215,7 +215,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # (minutes), and a publish on a dead connection would wait for ever. With a 2 s connect timeout it fails
 # after about 4 s (broker_connection_timeout, 4 s, caps the attempts). socket_timeout stays well above
 # the worker's 1 s BRPOP poll.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# A task whose worker died unacknowledged is handed out again after visibility_timeout (Redis default: one
+# hour). Ten minutes, above the 5-minute task time limit, lets a killed certificate batch resume soon; every
+# task is idempotent, so a rare second delivery of a long-delayed retry does no harm.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "visibility_timeout": 600}
 # The sweeper publishes every notice that is due; its period is the worst-case publication delay.
 NOTICE_SWEEP_SECONDS = env.float("NOTICE_SWEEP_SECONDS", default=60.0)
 # Receipts and decision e-mails whose task never reached the queue are sent by these sweepers.
@@ -242,6 +245,21 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-pending-selection-letters": {
         "task": "review.tasks.task_send_pending_selection_letters",
+        "schedule": MAIL_SWEEP_SECONDS,
+        "options": {"expires": MAIL_SWEEP_SECONDS},
+    },
+    "send-pending-objection-mails": {
+        "task": "committee.tasks.task_send_pending_objection_mails",
+        "schedule": MAIL_SWEEP_SECONDS,
+        "options": {"expires": MAIL_SWEEP_SECONDS},
+    },
+    "send-pending-review-reminders": {
+        "task": "review.tasks.task_send_pending_reminders",
+        "schedule": MAIL_SWEEP_SECONDS,
+        "options": {"expires": MAIL_SWEEP_SECONDS},
+    },
+    "render-pending-certificates": {
+        "task": "committee.tasks.task_render_pending_certificates",
         "schedule": MAIL_SWEEP_SECONDS,
         "options": {"expires": MAIL_SWEEP_SECONDS},
     },

@@ -19,6 +19,7 @@ panels, dossiers and experts, and computes in Python:
 """
 
 import datetime as dt
+import hashlib
 import logging
 import math
 import uuid
@@ -28,6 +29,7 @@ from decimal import Decimal
 
 import rules
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -49,10 +51,16 @@ from .models import Conflict, Consensus, ConsensusItem, ItemScore, Panel, PanelD
 logger = logging.getLogger(__name__)
 
 AUDIT_LABELS = {
+    "review.reminder_requested": gettext_lazy("reminder to a late expert requested"),
     "review.reminder_sent": gettext_lazy("reminder sent to a late expert"),
+    "review.reminder_skipped": gettext_lazy("reminder not sent: the expert is no longer late"),
     "review.scores_exported": gettext_lazy("scores exported to Excel"),
 }
+REMINDER_REQUESTED = "review.reminder_requested"
 REMINDER_SENT = "review.reminder_sent"
+REMINDER_SKIPPED = "review.reminder_skipped"
+# A request older than this is no longer worth sending by the sweeper (the stage has usually moved on).
+REMINDER_SWEEP_DAYS = 7
 
 rules.add_perm("review.view_review_dashboard", is_secretariat)
 rules.add_perm("review.remind_experts", is_secretariat)
@@ -69,6 +77,7 @@ OUT_OF_REVIEW = (
     DossierState.WITHDRAWN,
 )
 CHART_PLACES = 1
+CHARTS_CACHE_SECONDS = 6 * 60 * 60
 
 
 class DashboardError(Exception):
@@ -172,11 +181,11 @@ class _Rows:
     assignments: list
     seats: list
     conflicts: set
-    sheets: list  # (pk, seat_id, dossier_id, stage, state)
-    percents: dict  # submitted sheet pk -> {item_id: percent}
-    consensuses: list  # (pk, dossier_id, stage, state)
-    agreed: dict  # recorded consensus pk -> {item_id: percent}
+    sheets: list  # (pk, seat_id, dossier_id, stage, state, submitted_at)
+    consensuses: list  # (pk, dossier_id, stage, state, recorded_at)
     items: list
+    percents: dict = field(default_factory=dict)  # submitted sheet pk -> {item_id: percent}, read by _read_scores
+    agreed: dict = field(default_factory=dict)  # recorded consensus pk -> {item_id: percent}, read by _read_scores
 
 
 def _read(cycle) -> _Rows:
@@ -197,25 +206,34 @@ def _read(cycle) -> _Rows:
         .distinct()
     )
     sheets = list(
-        ScoreSheet.objects.filter(seat__panel__cycle=cycle).values_list("pk", "seat_id", "dossier_id", "stage", "state")
+        ScoreSheet.objects.filter(seat__panel__cycle=cycle).values_list(
+            "pk", "seat_id", "dossier_id", "stage", "state", "submitted_at"
+        )
     )
-    percents: dict = defaultdict(dict)
-    for sheet_id, item_id, percent in ItemScore.objects.filter(
-        sheet__seat__panel__cycle=cycle, sheet__state=SheetState.SUBMITTED, percent__isnull=False
-    ).values_list("sheet_id", "item_id", "percent"):
-        percents[sheet_id][item_id] = percent
-    consensuses = list(Consensus.objects.filter(panel__cycle=cycle).values_list("pk", "dossier_id", "stage", "state"))
-    agreed: dict = defaultdict(dict)
-    for consensus_id, item_id, percent in ConsensusItem.objects.filter(
-        consensus__panel__cycle=cycle, consensus__state=ConsensusState.RECORDED, percent__isnull=False
-    ).values_list("consensus_id", "item_id", "percent"):
-        agreed[consensus_id][item_id] = percent
+    consensuses = list(
+        Consensus.objects.filter(panel__cycle=cycle).values_list("pk", "dossier_id", "stage", "state", "recorded_at")
+    )
     items = list(
         CriteriaItem.objects.filter(category__criteria_id=cycle.criteria_id)
         .select_related("category")
         .order_by("category__position", "position")
     )
-    return _Rows(panels, assignments, seats, conflicts, sheets, dict(percents), consensuses, dict(agreed), items)
+    return _Rows(panels, assignments, seats, conflicts, sheets, consensuses, items)
+
+
+def _read_scores(cycle, rows: _Rows):
+    """The submitted sheets' and recorded consensuses' percentages (the charts only): every score of the cycle."""
+    percents: dict = defaultdict(dict)
+    for sheet_id, item_id, percent in ItemScore.objects.filter(
+        sheet__seat__panel__cycle=cycle, sheet__state=SheetState.SUBMITTED, percent__isnull=False
+    ).values_list("sheet_id", "item_id", "percent"):
+        percents[sheet_id][item_id] = percent
+    agreed: dict = defaultdict(dict)
+    for consensus_id, item_id, percent in ConsensusItem.objects.filter(
+        consensus__panel__cycle=cycle, consensus__state=ConsensusState.RECORDED, percent__isnull=False
+    ).values_list("consensus_id", "item_id", "percent"):
+        agreed[consensus_id][item_id] = percent
+    rows.percents, rows.agreed = dict(percents), dict(agreed)
 
 
 def _days_since(moment) -> int | None:
@@ -223,7 +241,7 @@ def _days_since(moment) -> int | None:
 
 
 def review_dashboard(cycle) -> Dashboard:
-    """The dashboard of one cycle, in a fixed number of queries (nine)."""
+    """The dashboard of one cycle, in a fixed number of queries (nine; seven while its charts are cached)."""
     rows = _read(cycle)
     dossiers_of = defaultdict(list)
     for assignment in rows.assignments:
@@ -231,9 +249,11 @@ def review_dashboard(cycle) -> Dashboard:
     seats_of = defaultdict(list)
     for seat in rows.seats:
         seats_of[seat.panel_id].append(seat)
-    sheet_state = {(seat_id, dossier_id, stage): state for _pk, seat_id, dossier_id, stage, state in rows.sheets}
+    sheet_state = {(seat_id, dossier_id, stage): state for _pk, seat_id, dossier_id, stage, state, _at in rows.sheets}
     recorded = {
-        (dossier_id, stage) for _pk, dossier_id, stage, state in rows.consensuses if state == ConsensusState.RECORDED
+        (dossier_id, stage)
+        for _pk, dossier_id, stage, state, _at in rows.consensuses
+        if state == ConsensusState.RECORDED
     }
     open_stage = current_stage(cycle)
     days = _days_since(cycle.phase_changed_at) if open_stage else None
@@ -291,7 +311,7 @@ def review_dashboard(cycle) -> Dashboard:
         stage_opened_at=cycle.phase_changed_at if open_stage else None,
         panels=progress,
         late=late,
-        charts=chart_data(cycle, rows, panel_names),
+        charts=_charts(cycle, rows, panel_names),
         totals=totals,
     )
 
@@ -341,6 +361,37 @@ def _category_shares(categories, items, percent_of) -> list:
     return shares
 
 
+def _charts_key(cycle, rows: _Rows, panel_names: dict) -> str:
+    """What the charts are computed from, but the percentages themselves: a submitted sheet and a recorded
+    consensus are locked, and reopening and submitting again gives them a new time, so their ids and times stand
+    for their percentages."""
+    fingerprint = (
+        cycle.pk,
+        cycle.criteria_id,
+        cycle.trimmed_aggregate,
+        cycle.outlier_points,
+        translation.get_language(),
+        [row for row in rows.sheets if row[4] == SheetState.SUBMITTED],
+        [row for row in rows.consensuses if row[3] == ConsensusState.RECORDED],
+        [(a.panel_id, a.dossier_id, a.dossier.number, a.dossier.organisation.name) for a in rows.assignments],
+        [(seat.pk, seat.panel_id, str(seat.expert)) for seat in rows.seats],
+        sorted(panel_names.items()),
+    )
+    return "review-dashboard-charts:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+
+
+def _charts(cycle, rows: _Rows, panel_names: dict) -> dict:
+    """chart_data, cached until a sheet is submitted or reopened, a consensus recorded, or the panels change: the
+    charts read every score of the cycle, the rest of the page a row per sheet."""
+    key = _charts_key(cycle, rows, panel_names)
+    charts = cache.get(key)
+    if charts is None:
+        _read_scores(cycle, rows)
+        charts = chart_data(cycle, rows, panel_names)
+        cache.set(key, charts, CHARTS_CACHE_SECONDS)
+    return charts
+
+
 def chart_data(cycle, rows: _Rows, panel_names: dict) -> dict:
     """The data of the three charts, as plain JSON-ready values (percentages rounded for display)."""
     categories = []
@@ -353,12 +404,12 @@ def chart_data(cycle, rows: _Rows, panel_names: dict) -> dict:
 
     # Submitted sheets per (dossier, stage): {seat_id: {item_id: percent}}.
     submitted = defaultdict(dict)
-    for pk, seat_id, dossier_id, stage, state in rows.sheets:
+    for pk, seat_id, dossier_id, stage, state, _at in rows.sheets:
         if state == SheetState.SUBMITTED and pk in rows.percents:
             submitted[(dossier_id, stage)][seat_id] = rows.percents[pk]
     agreed = {
         (dossier_id, stage): rows.agreed[pk]
-        for pk, dossier_id, stage, state in rows.consensuses
+        for pk, dossier_id, stage, state, _at in rows.consensuses
         if state == ConsensusState.RECORDED and pk in rows.agreed
     }
 
@@ -491,8 +542,10 @@ def late_for_seat(seat: Seat, stage) -> LateExpert | None:
 def reminders_send(*, cycle: Cycle, seat_ids, by) -> int:
     """Queue a reminder e-mail (催办提醒) to each chosen expert still late in the stage open now.
 
-    Side effects: one task_send_review_reminder per expert, after commit; the task records "review.reminder_sent"
-    once the e-mail is sent. Seats not late (any more) are skipped. Returns how many reminders were queued.
+    Side effects: "review.reminder_requested" audited per expert in the caller's transaction (the outbox: the
+    sweeper sends any request the broker never delivered) and one task_send_review_reminder per expert, after
+    commit; the task records "review.reminder_sent" or "review.reminder_skipped". Seats not late (any more) are
+    skipped. Returns how many reminders were queued.
     """
     from mayor_award.core.tasks import enqueue_on_commit
 
@@ -511,12 +564,10 @@ def reminders_send(*, cycle: Cycle, seat_ids, by) -> int:
     for seat in seats:
         if late_for_seat(seat, stage) is None:
             continue
+        token = uuid.uuid4().hex
+        audit_record(actor=by, action=REMINDER_REQUESTED, obj=seat, data={"token": token, "stage": stage.value})
         enqueue_on_commit(
-            task_send_review_reminder,
-            seat_id=seat.pk,
-            stage=stage.value,
-            by_id=getattr(by, "pk", None),
-            token=uuid.uuid4().hex,
+            task_send_review_reminder, seat_id=seat.pk, stage=stage.value, by_id=getattr(by, "pk", None), token=token
         )
         queued += 1
     if not queued:
@@ -536,13 +587,12 @@ def reminder_mail(*, seat_id: int, stage: str, by_id: int | None, token: str) ->
     if seat is None:
         logger.info("Reminder for seat %s skipped: no accepted seat.", seat_id)
         return False
-    if AuditEvent.objects.filter(action=REMINDER_SENT, data__token=token).exists():
+    if AuditEvent.objects.filter(action__in=[REMINDER_SENT, REMINDER_SKIPPED], data__token=token).exists():
         return False
     cycle = seat.panel.cycle
-    if current_stage(cycle) != stage or not seat.expert.user.email:
-        return False
-    late = late_for_seat(seat, stage)
+    late = late_for_seat(seat, stage) if current_stage(cycle) == stage and seat.expert.user.email else None
     if late is None:
+        audit_record(actor=None, action=REMINDER_SKIPPED, obj=seat, data={"token": token, "stage": stage})
         return False
     late.days = _days_since(cycle.phase_changed_at)
     with translation.override("zh-hans"):
@@ -569,3 +619,22 @@ def reminder_mail(*, seat_id: int, stage: str, by_id: int | None, token: str) ->
         },
     )
     return True
+
+
+def reminders_pending() -> list[dict]:
+    """Reminders requested in the last REMINDER_SWEEP_DAYS and neither sent nor skipped: the task never reached
+    the queue (broker down) or gave up. Each as the keyword arguments of task_send_review_reminder."""
+    since = timezone.now() - dt.timedelta(days=REMINDER_SWEEP_DAYS)
+    recent = AuditEvent.objects.filter(at__gte=since)
+    done = set(recent.filter(action__in=[REMINDER_SENT, REMINDER_SKIPPED]).values_list("data__token", flat=True))
+    requests = recent.filter(action=REMINDER_REQUESTED).order_by("pk")
+    return [
+        {
+            "seat_id": int(event.object_id),
+            "stage": event.data["stage"],
+            "by_id": event.actor_id,
+            "token": event.data["token"],
+        }
+        for event in requests
+        if event.data.get("token") not in done
+    ]

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from applications import pdf as pdf_module
 from committee import certificates, services_awards
 from committee.models import Certificate, CertificateBatch
-from committee.tasks_awards import task_render_certificate
+from committee.tasks_awards import task_render_certificate, task_render_pending_certificates
 from mayor_award.core.models import AuditEvent
 from tests.factories.applications import MembershipFactory
 from tests.factories.committee_awards import announce, approved_cycle
@@ -210,3 +210,24 @@ def test_signed_out_visitor_is_sent_to_log_in_for_a_certificate(client, rendered
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_sweeper_renders_a_missing_certificate_once(award):
+    Certificate.objects.filter(award=award).delete()
+
+    assert task_render_pending_certificates() == 1
+    assert task_render_pending_certificates() == 0
+
+    certificate = Certificate.objects.get(award=award)
+    assert certificate.is_current and not certificate.rendered_revoked
+
+
+@pytest.mark.django_db
+def test_sweeper_rerenders_a_certificate_whose_award_was_revoked_meanwhile(award):
+    task_render_pending_certificates()
+    type(award).objects.filter(pk=award.pk).update(revoked_at=timezone.now())
+
+    assert task_render_pending_certificates() == 1
+
+    assert Certificate.objects.get(award=award).rendered_revoked

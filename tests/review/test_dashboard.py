@@ -15,6 +15,7 @@ from mayor_award.core.models import AuditEvent
 from review import dashboard
 from review.enums import ReviewStage
 from review.models import Conflict
+from review.tasks_dashboard import task_send_pending_reminders
 from tests.factories.core import UserFactory
 from tests.review.dashboard_data import OPENED_DAYS_AGO, agree, item_codes, score, scored_cycle, select
 
@@ -435,3 +436,30 @@ def test_dashboard_queries_fixed(client, secretariat, django_assert_num_queries,
     assert len(response.context["dashboard"].panels) == panels
     done = panels if dossiers == 1 else 0  # the first expert of each panel submitted their only dossier
     assert len(response.context["dashboard"].late) == panels * experts - done
+
+
+def test_reminder_requested_while_the_broker_is_down_is_sent_by_the_sweeper_once(secretariat):
+    """The request is audited in the secretariat's transaction (the outbox); the queued task never ran."""
+    world = scored_cycle(dossiers=1, experts=5)
+    seat = world.seats[0][0]
+
+    dashboard.reminders_send(cycle=world.cycle, seat_ids=[seat.pk], by=secretariat)  # on_commit never runs here
+
+    assert mail.outbox == []
+    assert task_send_pending_reminders() == 1
+    assert task_send_pending_reminders() == 0
+    assert [message.to for message in mail.outbox] == [[seat.expert.user.email]]
+    sent = AuditEvent.objects.get(action="review.reminder_sent")
+    assert sent.actor == secretariat
+
+
+def test_sweeper_leaves_a_reminder_whose_expert_caught_up():
+    world = scored_cycle(dossiers=1, experts=5)
+    seat = world.seats[0][0]
+    dashboard.reminders_send(cycle=world.cycle, seat_ids=[seat.pk], by=None)
+    score(seat, world.dossiers[0][0])
+
+    assert task_send_pending_reminders() == 0
+    assert task_send_pending_reminders() == 0
+    assert mail.outbox == []
+    assert AuditEvent.objects.filter(action="review.reminder_skipped").count() == 1
