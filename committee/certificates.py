@@ -10,6 +10,7 @@ The QR code is a PNG data URI (segno, quiet zone of four modules), wrapped in a 
 PDF also carries it as a link annotation.
 """
 
+import functools
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
@@ -73,13 +74,21 @@ def certificate_html(certificate) -> str:
         return render_to_string(TEMPLATE, certificate_context(certificate))
 
 
+@functools.cache
+def parsed_stylesheet():
+    """The certificate's stylesheet, parsed once per process: a batch would otherwise parse it per certificate."""
+    import weasyprint
+
+    return weasyprint.CSS(filename=str(stylesheet_path()))
+
+
 def render_html(html: str) -> bytes:
     """HTML to PDF with the certificate's stylesheet; refuses (MissingChineseFont) on a machine without CJK fonts."""
     pdf.ensure_chinese_font()
     import weasyprint  # heavy native libraries (Pango, HarfBuzz): loaded only when a certificate is made
 
     document = weasyprint.HTML(string=html, base_url=str(pdf.static_base_dir()))
-    return document.write_pdf(stylesheets=[weasyprint.CSS(filename=str(stylesheet_path()))])
+    return document.write_pdf(stylesheets=[parsed_stylesheet()])
 
 
 def certificate_pdf(certificate) -> bytes:

@@ -19,3 +19,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+
+# A database outage answers 503 with Retry-After instead of the generic 500 page.
+handler500 = "mayor_award.core.views.errors.server_error"
