@@ -279,6 +279,9 @@ class DossierAdmin(NoHistoryRevertMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin)
     list_display = ["number", "organisation", "cycle", "industry", "state", "precheck", "submitted_at"]
     list_filter = ["cycle", "organisation__industry_section", "state", PrecheckFilter]
     list_select_related = ["organisation", "cycle"]
+    # A province's thousand dossiers: a page of 50 rows, and no second count of the whole table under a filter.
+    list_per_page = 50
+    show_full_result_count = False
     search_fields = ["number", "organisation__name"]
     actions = ["refresh_precheck"]
     view_on_site = False  # the dossier's own page is the applicant portal's

@@ -131,7 +131,8 @@ def _decide(*, session: VotingSession, secretariat):
     if session.state != SessionState.CLOSED:
         raise services_voting.VotingError(session.outcome)
     proposed_list = services_voting.ranking_compute(session=session, by=secretariat)
-    for tie in services_voting.unresolved_ties(proposed_list):
+    ties = services_voting.unresolved_ties(proposed_list)
+    for tie in ties:
         proposed_list = services_voting.list_tie_decide(
             proposed_list=proposed_list,
             order=[entry.pk for entry in sorted(tie, key=lambda entry: entry.candidate.dossier.sequence)],
@@ -139,7 +140,9 @@ def _decide(*, session: VotingSession, secretariat):
             reason=TIE_REASON,
             by=secretariat,
         )
-    return services_voting.list_confirm(proposed_list=proposed_list, by=secretariat)
+    proposed_list = services_voting.list_confirm(proposed_list=proposed_list, by=secretariat)
+    proposed_list.ties_decided = len(ties)
+    return proposed_list
 
 
 def build_approval(*, cycle, proposed_list, secretariat):

@@ -7,8 +7,6 @@ the committee deliberation phase; a member who recused from a candidate sees it 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
-
 from mayor_award.core.enums import CyclePhase
 from mayor_award.core.models import CriteriaCategory
 from review.enums import ConsensusState, ReviewStage
@@ -53,17 +51,17 @@ class CandidateCard:
     radar: str = ""
 
 
-def _shares(consensus, categories) -> tuple[Decimal, ...] | None:
-    """Each category's share of its points from the agreed item percentages (None when none is agreed)."""
+def _shares(rows, categories) -> tuple[Decimal, ...] | None:
+    """Each category's share of its points from the agreed item percentages (None when none is agreed); `rows`
+    are a consensus's (percent, aggregate, item points, item category id)."""
     earned: dict[int, Decimal] = {}
     seen = False
-    for row in consensus.items.all():
-        percent = row.percent if row.percent is not None else row.aggregate
+    for percent, aggregate, points, category in rows:
+        percent = percent if percent is not None else aggregate
         if percent is None:
             continue
         seen = True
-        category = row.item.category_id
-        earned[category] = earned.get(category, Decimal(0)) + Decimal(row.item.points) * Decimal(percent) / 100
+        earned[category] = earned.get(category, Decimal(0)) + Decimal(points) * Decimal(percent) / 100
     if not seen:
         return None
     return tuple(earned.get(c.pk, Decimal(0)) / c.points if c.points else Decimal(0) for c in categories)
@@ -74,11 +72,17 @@ def candidate_cards(member: CommitteeMember) -> list[CandidateCard]:
     cycle = member.cycle
     candidates = list(cycle_candidates(cycle))
     recused = recused_candidate_ids(member)
-    consensuses = (
-        Consensus.objects.filter(dossier__in=[c.dossier_id for c in candidates], state=ConsensusState.RECORDED)
-        .prefetch_related(Prefetch("items", queryset=ConsensusItem.objects.select_related("item")))
-        .order_by("stage")
+    consensuses = list(
+        Consensus.objects.filter(
+            dossier__in=[c.dossier_id for c in candidates], state=ConsensusState.RECORDED
+        ).order_by("stage")
     )
+    # The agreed percentages as plain values: a model per item row and per item cost more than the whole page.
+    agreed: dict[int, list] = {}
+    for consensus_id, *row in ConsensusItem.objects.filter(consensus__in=[c.pk for c in consensuses]).values_list(
+        "consensus_id", "percent", "aggregate", "item__points", "item__category_id"
+    ):
+        agreed.setdefault(consensus_id, []).append(row)
     by_dossier: dict[int, dict[str, Consensus]] = {}
     for consensus in consensuses:
         by_dossier.setdefault(consensus.dossier_id, {})[consensus.stage] = consensus
@@ -98,7 +102,7 @@ def candidate_cards(member: CommitteeMember) -> list[CandidateCard]:
             ]
             series = []
             for stage in (ReviewStage.MATERIAL, ReviewStage.ONSITE):
-                shares = _shares(stages[stage], categories) if stage in stages else None
+                shares = _shares(agreed.get(stages[stage].pk, ()), categories) if stage in stages else None
                 if shares is not None:
                     series.append(Series(name=str(stage_names[stage]), shares=shares))
             if len(labels) >= 3 and series:

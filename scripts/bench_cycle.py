@@ -170,7 +170,8 @@ def compare(name, project, raw, check, *, repeats: int = 5) -> dict:
 def measure(cycle, repeats: int = 5) -> list[dict]:
     from review.models import ItemScore
 
-    scores = ItemScore.objects.filter(sheet__dossier__cycle=cycle, sheet__state="submitted").count()
+    submitted = ItemScore.objects.filter(sheet__dossier__cycle=cycle, sheet__state="submitted", percent__isnull=False)
+    scores = {"cycle_ranking": submitted.filter(sheet__stage="material").count(), "cycle_statistics": submitted.count()}
     results = [
         compare(
             "cycle_ranking",
@@ -188,5 +189,5 @@ def measure(cycle, repeats: int = 5) -> list[dict]:
         ),
     ]
     for result in results:
-        result["scores"] = scores
+        result["scores"] = scores[result["name"]]
     return results

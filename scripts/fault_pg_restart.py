@@ -17,7 +17,7 @@ After FAULT_AFTER seconds (default 5) the cluster is restarted. Then:
   criteria item, and every changed item score equals its latest history record (a save and its history are
   one transaction).
 
-Prints the figures and `FAULT …` lines; appends them to /tmp/h6-reliability.md (FAULT_REPORT to change).
+Prints the figures and `FAULT …` lines; appends them to var/bench/reliability.md (FAULT_REPORT to change).
 """
 
 import datetime as dt
@@ -130,7 +130,8 @@ def consistency(cycle, sheet_ids) -> dict:
 
 
 def report(lines: list[str]) -> None:
-    path = Path(os.environ.get("FAULT_REPORT", "/tmp/h6-reliability.md"))  # noqa: S108 - the lead's hand-over file
+    path = Path(os.environ.get("FAULT_REPORT") or bench_kit.STATE_DIR / "reliability.md")
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         handle.write("\n".join(lines) + "\n\n")
 
@@ -201,18 +202,23 @@ def main():
     restart_seconds = window["end"] - window["start"]
     first = min(seconds_table, default=0)
     say(f"Restart: {restart_seconds:.1f} s (exit {window['returncode']}) from +{window['start'] - first:.1f} s")
-    say("Answers per second (second since start: statuses):")
+    table = ["Answers per second (second since the start: statuses):"]
     for second, statuses in seconds_table.items():
         mark = " <- restart window" if low <= second <= high else ""
-        say(f"  +{second - first:3d}s {dict(sorted(statuses.items()))}{mark}")
+        table.append(f"  +{second - first:3d}s {dict(sorted(statuses.items()))}{mark}")
+    for line in table:
+        say(line)
+    error_seconds = [s for s, statuses in seconds_table.items() if any(not 200 <= k < 300 for k in statuses)]
     ok_window = outside == 0
     ok_probes = all(status == 200 for status in answers) and alive
     ok_data = not any(checks.values())
     lines = [
         f"Requests answered: {result.requests} in {result.seconds:.1f} s; non-2xx inside the restart window "
         f"{inside}, outside it {outside}; socket errors (not attributed to a second) {socket_errors}",
-        f"PostgreSQL restart took {restart_seconds:.1f} s; latency p50 {result.p50_ms:.1f} ms, p99 "
-        f"{result.p99_ms:.1f} ms, max {result.max_ms:.0f} ms",
+        f"PostgreSQL restart (the pg_ctlcluster command) from +{window['start'] - first:.1f} s to "
+        f"+{window['end'] - first:.1f} s ({restart_seconds:.1f} s); errors from +"
+        f"{(min(error_seconds, default=first) - first)} s to +{(max(error_seconds, default=first) - first)} s "
+        f"(whole seconds); latency p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, max {result.max_ms:.0f} ms",
         f"Probes after the run (same gunicorn, {'still running' if alive else 'NOT running'}): {answers}",
         f"Consistency: item scores without a sheet {checks['orphans']}; sheets without exactly one row per item "
         f"{checks['incomplete_sheets']}; item scores differing from their latest history record "
@@ -238,6 +244,10 @@ def main():
             f"-d{seconds:.0f}s; restart after {after:.0f} s.",
             "",
             *[f"- {line}" for line in lines],
+            "",
+            "```",
+            *table,
+            "```",
             "",
             *[f"`{line}`" for line in summary],
         ]

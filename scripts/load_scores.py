@@ -11,7 +11,7 @@ adds one), so fifty experts press far harder than fifty people would. The server
 
 Afterwards, from the database: every (sheet, item) holds the last value its expert sent (percentage and
 strengths), and no answer was an error. Prints the latency percentiles and a `LOAD …` summary line; the figures
-are appended to /tmp/h6-reliability.md (LOAD_REPORT to change).
+are appended to var/bench/reliability.md (LOAD_REPORT to change).
 """
 
 import datetime as dt
@@ -120,7 +120,8 @@ def stored_values(experts) -> dict:
 
 
 def report(lines: list[str]) -> None:
-    path = Path(os.environ.get("LOAD_REPORT", "/tmp/h6-reliability.md"))  # noqa: S108 - the lead's hand-over file
+    path = Path(os.environ.get("LOAD_REPORT") or bench_kit.STATE_DIR / "reliability.md")
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         handle.write("\n".join(lines) + "\n\n")
 

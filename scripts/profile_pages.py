@@ -24,7 +24,9 @@ Run it at two sizes to see whether a page's query count is flat in its rows:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mayor_award_h7 .venv/bin/python scripts/profile_pages.py
     .venv/bin/python scripts/profile_pages.py --pages score,autosave --profile score   # cProfile of one page
 
-`--pages` picks pages by name (see PAGES); `--profile NAME` prints the functions where that page spends its time.
+`--pages` picks pages by name (see PAGES); `--profile NAME[,NAME]` prints the functions where those pages spend
+their time (cProfile, cumulative and own time); `--sql NAME` prints a page's queries. Building the world takes
+one to several minutes (factories, not bulk inserts); `manage.py build_province` data is not used here.
 """
 
 import argparse
@@ -154,7 +156,7 @@ def build_world(rows: int) -> dict:
             ItemScore(sheet=draft, item=item, percent=60 if i % 2 else None, strengths="方法系统，展开充分。" * 4)
             for i, item in enumerate(items)
         )
-        # A second leader on another panel, whose sheet is submitted, reads the panel's scores.
+        # A colleague on the same panel, whose sheets are all submitted, reads the panel's scores.
         done = seats[1]
 
         organisation = OrganisationFactory()
@@ -304,7 +306,7 @@ def main():
     parser.add_argument("--rows", type=int, default=20, help="dossiers on the panel, candidates, awards")
     parser.add_argument("--requests", type=int, default=100, help="requests per page per round")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page names")
-    parser.add_argument("--profile", default="", help="a page name: print its cProfile")
+    parser.add_argument("--profile", default="", help="page names: print their cProfile")
     parser.add_argument("--sql", default="", help="a page name: print its queries")
     options = parser.parse_args()
 
@@ -322,8 +324,8 @@ def main():
         measure(world, names, options.requests)
         if options.sql:
             print_queries(world, options.sql)
-        if options.profile:
-            profile(world, options.profile, options.requests)
+        for page in filter(None, options.profile.split(",")):
+            profile(world, page, options.requests)
     finally:
         connection.creation.destroy_test_db(name, verbosity=0)
 

@@ -6,6 +6,7 @@ import unicodedata
 import zipfile
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -117,8 +118,6 @@ def _image_intact(upload) -> bool:
 
 def upload_limit() -> int:
     """The largest file any form accepts; a file beyond it is refused while it arrives."""
-    from django.conf import settings
-
     return max(settings.DOSSIER_ATTACHMENT_MAX_BYTES, settings.NOTICE_ATTACHMENT_MAX_BYTES)
 
 

@@ -73,6 +73,7 @@ class Walk:
     people: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
     visited: set = field(default_factory=set)
+    screenshot_seconds: float = 0.0
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -130,7 +131,9 @@ class Walk:
 
     def shoot(self, page, step: str):
         self.number += 1
+        started = time.perf_counter()
         page.screenshot(path=self.directory / f"{self.number:02d}-{step}.png", full_page=True)
+        self.screenshot_seconds += time.perf_counter() - started
 
     def prove_the_watch(self, page):
         """The page is served with the Content Security Policy, and a violation on it would be caught: an inline

@@ -4,7 +4,8 @@ Each role logs in as itself through /accounts/login/: the secretariat works in t
 portal, the experts in /review/, the committee in /committee/, a member of the public in the publicity's form and
 the verification page. Only what no page makes is made with the factories: the secretariat's account, the expert
 pool and the committee members' user accounts. Calendar time (the application deadline, the seven days of the
-publicity) passes through `Clock` (see cycle_steps.py). Every step leaves a full-page screenshot in
+publicity) passes through `Clock` (see cycle_steps.py). The secretariat opens the admin's pages by their address, as
+the admin's sidebar links them. Every step leaves a full-page screenshot in
 test-results/browser/cycle/; no page of the walk may break the Content Security Policy or raise a script error.
 """
 
@@ -72,7 +73,7 @@ def clock(monkeypatch):
     return Clock(monkeypatch)
 
 
-def open_cycle(walk: Walk, clock: Clock) -> Cycle:
+def open_cycle(walk: Walk) -> Cycle:
     """The secretariat creates the cycle in the admin, publishes its announcement and opens applications."""
     UserFactory(username=SECRETARIAT, name="赵秘书", roles=["secretariat"], is_staff=True)
     walk.add_person(SECRETARIAT, PASSWORD)
@@ -364,11 +365,23 @@ def announced(walk: Walk, cycle: Cycle) -> str:
     certificate = Certificate.objects.filter(award__cycle=cycle).order_by("serial").first()
     assert certificate is not None
 
+    # The public: the home page's latest notices, the award announcement, its link to the winners, and from there
+    # the certificate's verification page (where its QR code leads too).
+    announcement = Notice.objects.get(cycle=cycle, kind=NoticeKind.AWARD_ANNOUNCEMENT, state=NoticeState.PUBLISHED)
     public = walk.browser("visitor")
-    public.goto(walk.url(reverse("committee:winners")))
+    public.goto(walk.url(reverse("home")))
+    public.locator(f'main a[href="{announcement.get_absolute_url()}"]').first.click()
+    public.wait_for_url(walk.url(announcement.get_absolute_url()))
+    walk.shoot(public, "public-award-announcement")
+    winners_url = reverse("committee:winners")
+    public.locator(f'.notice-body a[href="{walk.url(winners_url)}"]').click()
+    public.wait_for_url(walk.url(winners_url))
     walk.shoot(public, "public-winners")
-    public.goto(walk.url(reverse("committee:verify", args=[certificate.serial])))
+    verify_url = reverse("committee:verify", args=[certificate.serial])
+    public.locator(f'main a[href="{verify_url}"]').click()
+    public.wait_for_url(walk.url(verify_url))
     expect(public.locator("main")).to_contain_text(certificate.award.organisation.name)
+    expect(public.locator("main")).to_contain_text(certificate.serial)
     walk.shoot(public, "public-verify")
     return certificate.serial
 
@@ -376,7 +389,7 @@ def announced(walk: Walk, cycle: Cycle) -> str:
 def test_a_whole_cycle_through_the_pages(walk, clock):
     timer = steps.StageTimer()
     with timer("open"):
-        cycle = open_cycle(walk, clock)
+        cycle = open_cycle(walk)
     with timer("applications"):
         dossiers = applications_submitted(walk, cycle)
     with timer("eligibility"):
@@ -394,6 +407,7 @@ def test_a_whole_cycle_through_the_pages(walk, clock):
     with timer("announcement"):
         announced(walk, cycle)
     timer.report()  # figures, not assertions: the budget is watched in CI's log
+    print(f"{walk.number} screenshots: {walk.screenshot_seconds:.1f}s; {len(walk.visited)} pages checked")
 
     cycle.refresh_from_db()
     assert cycle.phase == CyclePhase.ANNOUNCED

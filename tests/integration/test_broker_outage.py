@@ -17,6 +17,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from kombu.exceptions import OperationalError
 
 from applications import pdf, receipts
 from applications.enums import DossierState
@@ -25,7 +26,7 @@ from applications.notifications import DECISION_MAILED, decision_mails_pending, 
 from applications.services import dossier_start
 from committee.enums_awards import ObjectionState
 from committee.models import Objection
-from committee.tasks_awards import task_send_pending_objection_mails
+from committee.tasks_awards import task_send_objection_mail, task_send_pending_objection_mails
 from mayor_award.core.enums import CyclePhase
 from review.enums import SheetState
 from review.models import ItemScore, ScoreSheet
@@ -226,3 +227,46 @@ def test_nothing_is_lost_while_the_broker_is_down_and_each_mail_goes_once(
     # Nothing is left for any sweeper (run here, in-process).
     assert list(receipts.receipts_pending()) == [] and list(decision_mails_pending()) == []
     assert task_send_pending_objection_mails.run() == 0
+
+
+# Without a worker or Redis (any database): the objection e-mails, whose sweeper this issue added.
+@pytest.mark.django_db
+def test_objection_mails_lost_to_the_broker_are_sent_once_by_the_sweeper(
+    monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(task_send_objection_mail, "apply_async", broker_down)
+    secretariat = UserFactory(roles=["secretariat"], is_staff=True)
+    approved = approved_cycle(proposed=2, spare=1)
+    publicity = publicise(approved.cycle, by=secretariat)
+    first, second = list(publicity.candidates.all())[:2]
+    url = reverse("committee:publicity", kwargs={"cycle": approved.cycle.number})
+    with django_capture_on_commit_callbacks(execute=True):
+        filed = [
+            Client().post(url, objection_form(candidate, email), REMOTE_ADDR=address)
+            for candidate, email, address in (
+                (first, "c1@example.com", "198.51.100.1"),
+                (second, "c2@example.com", "198.51.100.2"),
+            )
+        ]
+        decided = logged_in(secretariat).post(
+            reverse("admin:committee_objection_decide", args=[Objection.objects.get(email="c2@example.com").pk]),
+            {"outcome": "dismissed", "reply": "经核实，异议不成立。"},
+        )
+
+    assert [response.status_code for response in filed] == [302, 302]  # the page, not a server error
+    assert succeeded(decided)
+    assert mailoutbox == []
+    assert task_send_pending_objection_mails.run() == 2
+    # The open objection is acknowledged; the decided one gets its reply, which supersedes the acknowledgement.
+    assert sorted((message.to[0], "异议" in message.subject) for message in mailoutbox) == [
+        ("c1@example.com", True),
+        ("c2@example.com", True),
+    ]
+    open_one, decided_one = Objection.objects.get(email="c1@example.com"), Objection.objects.get(email="c2@example.com")
+    assert open_one.receipt_mailed_at is not None and decided_one.reply_mailed_at is not None
+    assert decided_one.receipt_mailed_at is None
+    assert task_send_pending_objection_mails.run() == 0
+    assert len(mailoutbox) == 2

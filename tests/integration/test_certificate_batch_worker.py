@@ -24,7 +24,7 @@ from tests.integration.conftest import real_broker, redis_cli, redis_server_avai
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-AWARDS = 8
+AWARDS = 5
 KILL_AFTER = 2  # certificates done before the kill
 NEEDS_POSTGRES = (
     "needs PostgreSQL (set DATABASE_URL=postgres://...): the worker subprocess must reach the test database"

@@ -36,6 +36,7 @@ def test_the_experts_pages_do_not_grow_with_the_cycles_dossiers(client):
     world = make_panel(dossiers=2)
     client.force_login(world.seat.expert.user)
     client.get(score_url(world.dossier))  # opens the sheet and fills the per-process caches
+    client.post(item_url(world.dossier), {"p_4.1.2": "50"})
     small = _expert_pages(client, world)
 
     for name in ("二组", "三组"):
@@ -60,3 +61,35 @@ def test_the_winners_list_is_paginated_at_a_fixed_cost(client):
     assert page.count('class="winner') == WINNERS_PER_PAGE
     second = client.get(reverse("committee:winners"), {"page": 2}).content.decode()
     assert second.count('class="winner') == 2
+
+
+def test_the_review_dashboard_charts_are_cached_until_a_sheet_is_submitted(client, secretariat):
+    from review import dashboard, sheets
+    from tests.review.dashboard_data import score, scored_cycle
+
+    world = scored_cycle(experts=5)
+    seats, dossier = world.seats[0], world.dossiers[0][0]
+    score(seats[0], dossier)
+    client.force_login(secretariat)
+    address = reverse("admin:review_dashboard", args=[world.cycle.pk])
+    cold = queries(client, "get", address)
+    first = client.get(address).context["dashboard"].charts
+    warm = queries(client, "get", address)
+    score(seats[1], dossier, percent=90)
+    fresh = client.get(address).context["dashboard"].charts
+    reopened = sheets.sheet_reopen(sheet=seats[1].sheets.get(), reason="笔误", by=secretariat)
+    score(seats[1], dossier, percent=10)  # the same sheet, submitted again with other percentages
+    again = client.get(address).context["dashboard"].charts
+
+    assert warm == cold - 2  # the percentages of the sheets and of the consensuses are not read again
+    assert fresh["radar"][0]["series"]["material"]["sheets"] == 2 and fresh != first
+    assert reopened.pk == seats[1].sheets.get().pk and again != fresh
+    assert again == dashboard.chart_data(world.cycle, *_scores_read(world.cycle))
+
+
+def _scores_read(cycle):
+    from review import dashboard
+
+    rows = dashboard._read(cycle)
+    dashboard._read_scores(cycle, rows)
+    return rows, {panel.pk: panel.name for panel in rows.panels}

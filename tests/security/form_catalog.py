@@ -1,13 +1,12 @@
 """Every form of the project, found in the apps' modules, with how to build it and hostile values for its fields.
 
 `discover_forms()` walks the apps' packages and collects each Form or ModelForm class defined there, so that a new
-form fails `test_every_form_has_a_builder` until it is added to BUILDERS (or, for an abstract base, to BASES).
+form fails `test_every_form_has_a_builder` until `builders()` can build it (or, for an abstract base, it is in BASES).
 Field values are drawn by the field's type (`field_values`): hostile text, numbers at and beyond every bound,
 malformed dates and choices; forms posted as the browser does, every value a string.
 """
 
 import contextlib
-import datetime as dt
 import importlib
 import pkgutil
 from decimal import Decimal
@@ -29,11 +28,7 @@ BASES = {
     "review.admin.PoolExportForm",
 }
 
-# Django's own forms the project shows (login, password change): not in the apps' modules, fuzzed all the same.
-CONTRIB_FORMS = {
-    "django.contrib.auth.forms.AuthenticationForm": AuthenticationForm,
-    "django.contrib.auth.forms.PasswordChangeForm": PasswordChangeForm,
-}
+# Django's own forms the project shows (login, password change) are added to the builders by name.
 
 
 def discover_forms() -> dict[str, type]:
@@ -310,9 +305,6 @@ def finite(value) -> bool:
     return True
 
 
-TODAY = dt.date(2026, 6, 1)
-
-
 # --- how each form is built ---
 
 
@@ -440,6 +432,9 @@ def builders(found: dict[str, type]) -> dict[str, object]:
             table[name] = _plain(form_class)
     table["django.contrib.auth.forms.AuthenticationForm"] = _request_first(AuthenticationForm)
     table["django.contrib.auth.forms.PasswordChangeForm"] = _user_first(PasswordChangeForm)
+    for name, form_class in found.items():
+        if issubclass(form_class, AuthenticationForm):  # the login forms take the request first
+            table[name] = _request_first(form_class)
     return table
 
 

@@ -1,10 +1,11 @@
 """IDOR probes (越权访问探测): every object address, walked around the real ids by every party.
 
-Each role asks for the real objects of every party, for the ids −3 … +3 around each of them and, for addresses with
-two ids, for every mix of the parties' ids (A's dossier with B's file). Whatever is not the role's own must be not
-found (404), a refused role gets 403 whatever the id, a signed-out visitor the login page; the answer for the
-role's own objects is declared per address, so any 200 is theirs. The list of object addresses is read from the
-URLconf: an address with an argument and no probe here fails test_every_object_address_has_a_probe.
+Each role asks for the real objects of every party, for the ids −3 … +3 around its own (around everyone's when it
+owns none) and, for addresses with two ids, for every mix of the parties' ids (A's dossier with B's file). Whatever
+is not the role's own must be not found (404), a refused role gets 403 whatever the id, a signed-out visitor the
+login page; the answer for the role's own objects is declared per address, so any 200 is theirs. The list of object
+addresses is read from the URLconf: an address with an argument and no probe here fails
+test_every_object_address_has_a_probe.
 
 The parties: applicants A and B (dossiers in an open, a reviewed and an announced cycle), an expert leading panel X
 (A's dossier) and one leading panel Y (B's), in a cycle in its material review, and committee members of two cycles
@@ -26,14 +27,14 @@ from tests.security.parties import APPLICANTS, EXPERTS, MEMBERS, PARTY, ROLES, b
 from tests.security.world_kit import (
     LOGIN,
     fetch,
-    files_in_module_root,
     module_private_root,  # noqa: F401 (a fixture the world uses)
+    module_settings,
     module_world,
     sign_in,
     status_of,
 )
 
-_fast_and_local = files_in_module_root
+_fast_and_local = module_settings
 
 WALK = range(-3, 4)
 
@@ -292,8 +293,9 @@ def _walk(value):
     return [f"{head}{int(number) + step:02d}" for step in WALK if int(number) + step > 0]
 
 
-def addresses(probe, world, walk=True):
-    """The real addresses, each id walked −3 … +3, and every mix of the parties' ids; each once."""
+def addresses(probe, world, role, walk=True):
+    """Every party's real addresses, the ids of the role's own walked −3 … +3 (of every party's when the role owns
+    none), and every mix of the parties' ids; each once."""
     reals = probe.real(world)
     found = {}
 
@@ -304,7 +306,7 @@ def addresses(probe, world, walk=True):
         add(kw)
     if not walk:
         return list(found.values())
-    for kw in reals:
+    for kw in [kw for kw in reals if probe.mine(world, role, kw)] or reals:
         for slot in probe.slots:
             for value in _walk(kw[slot]):
                 add({**kw, slot: value})
@@ -331,7 +333,7 @@ world = module_world(build_parties)
 
 def _answers(client, probe, world, role, walk):
     wrong = []
-    for kw in addresses(probe, world, walk=walk):
+    for kw in addresses(probe, world, role, walk=walk):
         if not probe.ask_own and probe.mine(world, role, kw):
             continue
         url = reverse(probe.name, kwargs=kw)
@@ -350,7 +352,7 @@ CASES = [pytest.param(probe, role, id=f"{probe.id}-{role}") for probe in PROBES 
 @pytest.mark.parametrize(("probe", "role"), CASES)
 def test_idor(db, world, probe, role):
     client = Client()
-    sign_in(client, world["users"][role])
+    sign_in(client, world, role)
     # A role refused whatever the id is asked for the real ids only: the walk would only repeat the refusal.
     refused = expected(probe, world, role, probe.real(world)[0]) in (LOGIN, 403)
 
@@ -361,7 +363,7 @@ def test_idor(db, world, probe, role):
 
 def test_objection_evidence_is_read_only_through_its_own_objection(db, world, client):
     """The admin's evidence download (secretariat only): another objection's evidence id is not found."""
-    client.force_login(world["users"]["secretariat"])
+    sign_in(client, world, "secretariat")
     (first, second), (first_file, second_file) = world["objections"], world["evidence"]
 
     def answer(objection, evidence):
@@ -380,7 +382,7 @@ def test_objection_evidence_is_read_only_through_its_own_objection(db, world, cl
 def test_admin_object_addresses_send_everyone_else_to_the_login(db, world, role):
     """The evidence and the review export name objects too; nobody but the secretariat reaches them."""
     client = Client()
-    sign_in(client, world["users"][role])
+    sign_in(client, world, role)
     urls = [
         reverse("admin:committee_objection_evidence", kwargs={"object_id": objection, "evidence_id": evidence})
         for objection, evidence in itertools.product(world["objections"], world["evidence"])
@@ -402,7 +404,7 @@ def _object_addresses(patterns, namespace=""):
             yield f"{namespace}{pattern.name}"
 
 
-def test_every_object_address_has_a_probe():
+def test_every_object_address_has_a_probe(db):
     probed = {probe.name for probe in PROBES} | set(NOT_OBJECT_ADDRESSES)
 
     missing = sorted(set(_object_addresses(get_resolver().url_patterns)) - probed)

@@ -14,8 +14,10 @@ from the code, not from guesses:
   downloaded by its winner while the award stands;
 - an objection is received only while the publicity runs (services_awards.objection_problems: dates, not phase).
 
-One world for the module, built once in a transaction; each case moves the cycle to its phase (and its dossier to
-the state the rule needs) inside its own savepoint.
+The expert and the panel's leader read a dossier by the same rule (selectors.dossiers_for_expert): the pages that
+differ for the leader (autosave of a submitted sheet, the panel's scores, the leader's pages) are checked for both,
+the others for the expert. One world for the module, built once in a transaction; each case moves the cycle to its
+phase (and its dossier to the state the rule needs) inside its own savepoint.
 """
 
 import datetime as dt
@@ -55,15 +57,15 @@ from tests.factories.review_consensus import submitted_sheet
 from tests.security.world_kit import (
     LOGIN,
     fetch,
-    files_in_module_root,
     module_private_root,  # noqa: F401 (a fixture the world uses)
+    module_settings,
     module_world,
     sign_in,
     status_of,
     templates_of,
 )
 
-_fast_and_local = files_in_module_root
+_fast_and_local = module_settings
 
 PHASES = tuple(CyclePhase)
 REVIEW = (CyclePhase.MATERIAL_REVIEW, CyclePhase.ONSITE_REVIEW)
@@ -198,29 +200,27 @@ ROWS = [
     PhaseRow(
         "review:dossier",
         _dossier,
-        {"expert": inside(REVIEW, 200, 404), "panel_leader": inside(REVIEW, 200, 404), "applicant": always(403)},
+        {"expert": inside(REVIEW, 200, 404)},
     ),
     PhaseRow(
         "applications:attachment",
         lambda w: {"dossier_pk": w["dossier"].pk, "pk": w["attachment"].pk},
         {
             "expert": inside(REVIEW, 200, 404),
-            "panel_leader": inside(REVIEW, 200, 404),
             "applicant": always(200),  # its own organisation's file, whatever the phase
-            "other_applicant": always(404),
             "secretariat": always(200),
         },
     ),
     PhaseRow(
         "review:score",
         _score("material"),
-        {"expert": inside(REVIEW, 200, 404), "panel_leader": inside(REVIEW, 200, 404)},
+        {"expert": inside(REVIEW, 200, 404)},
         variant="material",
     ),
     PhaseRow(
         "review:score",
         _score("onsite"),
-        {"expert": inside(REVIEW, 200, 404), "panel_leader": inside(REVIEW, 200, 404)},
+        {"expert": inside(REVIEW, 200, 404)},
         variant="onsite",
     ),
     # The autosave writes only in the stage's own phase (409 in the other review phase); the leader's material sheet
@@ -262,12 +262,12 @@ ROWS = [
     PhaseRow(
         "review:panel",
         lambda w: {"pk": w["panel"].pk},
-        {"expert": always(404), "panel_leader": inside(REVIEW, 200, 404)},
+        {"panel_leader": inside(REVIEW, 200, 404)},
     ),
     PhaseRow(
         "review:consensus",
         lambda w: {"pk": w["panel"].pk, "dossier_pk": w["dossier"].pk, "stage": "material"},
-        {"expert": always(404), "panel_leader": inside(REVIEW, 200, 404)},
+        {"panel_leader": inside(REVIEW, 200, 404)},
     ),
     # The panel's report: its experts during the review only; committee members read it through the committee's
     # page instead (below); the secretariat always.
@@ -276,7 +276,6 @@ ROWS = [
         lambda w: {"pk": w["consensus"].pk},
         {
             "expert": inside(REVIEW, 200, 404),
-            "panel_leader": inside(REVIEW, 200, 404),
             "committee": always(404),
             "secretariat": always(200),
         },
@@ -286,13 +285,13 @@ ROWS = [
     PhaseRow(
         "review:candidates",
         lambda w: {"pk": w["panel"].pk},
-        {"expert": always(404), "panel_leader": always(200)},
+        {"panel_leader": always(200)},
     ),
     # --- the committee's pages: open in the deliberation only ---
     PhaseRow(
         "committee:home",
         lambda w: {},
-        {"committee": inside(DELIBERATION, CANDIDATES_PAGE, CLOSED_PAGE), "panel_leader": always(403)},
+        {"committee": inside(DELIBERATION, CANDIDATES_PAGE, CLOSED_PAGE)},
         state=DossierState.CANDIDATE,
     ),
     PhaseRow(
@@ -315,27 +314,27 @@ ROWS = [
     PhaseRow(
         "committee:report",
         lambda w: {"pk": w["consensus"].pk},
-        {"committee": inside(DELIBERATION, 200, 404), "expert": always(403)},
+        {"committee": inside(DELIBERATION, 200, 404)},
         state=DossierState.CANDIDATE,
     ),
     # --- the applicant's pages ---
     PhaseRow(
         "review:feedback",
         _dossier,
-        {"applicant": inside(DECIDED, 200, 404), "other_applicant": always(404), "secretariat": always(403)},
+        {"applicant": inside(DECIDED, 200, 404), "other_applicant": always(404)},
         state=DossierState.NOT_SELECTED,
     ),
     PhaseRow(
         "review:feedback-pdf",
         _dossier,
-        {"applicant": inside(DECIDED, 200, 404), "other_applicant": always(404)},
+        {"applicant": inside(DECIDED, 200, 404)},
         state=DossierState.NOT_SELECTED,
     ),
     # A draft changes only while the cycle is open: elsewhere the form answers with a message and saves nothing.
     PhaseRow(
         "applications:section",
         lambda w: {"pk": w["dossier"].pk, "key": "declarations"},
-        {"applicant": always(302), "other_applicant": always(404)},
+        {"applicant": always(302)},
         method="post",
         data=_declarations_post,
         state=DossierState.DRAFT,
@@ -345,7 +344,7 @@ ROWS = [
     PhaseRow(
         "applications:attachment-delete",
         lambda w: {"pk": w["dossier"].pk, "attachment_pk": w["attachment"].pk},
-        {"applicant": always(302), "other_applicant": always(404)},
+        {"applicant": always(302)},
         method="post",
         state=DossierState.DRAFT,
         wrote=_attachment_gone,
@@ -497,7 +496,7 @@ def test_phase_access(db, world, row, role, phase):
     _enter(world, row, phase)
     before = row.wrote(world) if row.wrote else None
     client = Client()
-    sign_in(client, world["users"][role])
+    sign_in(client, world, role)
     data = row.data(world) if callable(row.data) else row.data
 
     response = fetch(client, row.method, _url(world, row), data)

@@ -8,6 +8,7 @@ then every page that shows them is rendered and must contain the payload escaped
 
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.db import models
@@ -18,8 +19,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from applications.models import Attachment, Dossier, DossierSection, Organisation
-from committee import certificates
-from committee.models import Objection
+from committee import certificates, minutes
+from committee.models import Objection, VotingSession
 from mayor_award.core.enums import CyclePhase, NoticeState
 from mayor_award.core.models import CriteriaItem, Cycle, Notice
 from review import export, feedback, reports
@@ -32,6 +33,7 @@ from tests.factories.committee_awards import (
     CertificateFactory,
     ObjectionFactory,
     PublicityCandidateFactory,
+    RankingEntryFactory,
 )
 from tests.factories.core import NoticeFactory
 from tests.factories.review_consensus import ConsensusFactory, ConsensusItemFactory, scored_panel
@@ -262,3 +264,20 @@ def test_excel_export_keeps_formulas_and_payloads_as_text(reviewed):
     assert {cell.value for cell in risky} >= set(FORMULAS)
     assert all(cell.data_type == "s" for cell in risky), [(c.coordinate, c.value, c.data_type) for c in risky]
     assert PAYLOADS[2] in {cell.value for cell in cells}
+
+
+def test_minutes_pdf_prints_the_payloads_as_text():
+    entry = RankingEntryFactory(
+        proposed_list__session__quorum_ratio=Decimal("0.6667"),
+        proposed_list__session__pass_ratio=Decimal("0.5"),
+        proposed_list__session__slate_ratio=Decimal("1.2"),
+        proposed_list__session__onsite_score_weight=Decimal("0.6"),
+    )
+    Organisation.objects.filter(pk=entry.candidate.dossier.organisation_id).update(name=PAYLOADS[0])
+    CommitteeMemberFactory(cycle=entry.proposed_list.cycle, affiliation=PAYLOADS[2])
+
+    assert minutes.minutes_render(session_id=entry.proposed_list.session_id) is True
+
+    session = VotingSession.objects.get(pk=entry.proposed_list.session_id)
+    with session.minutes_pdf.open("rb") as stored:
+        assert_literal_in_pdf(stored.read(), PAYLOADS[0], PAYLOADS[2])

@@ -18,12 +18,13 @@ from tests.factories.applications import pdf_bytes
 from tests.security.parties import build_parties
 from tests.security.world_kit import (
     fetch,
-    files_in_module_root,
     module_private_root,  # noqa: F401 (a fixture the world uses)
+    module_settings,
     module_world,
+    sign_in,
 )
 
-_fast_and_local = files_in_module_root
+_fast_and_local = module_settings
 
 world = module_world(build_parties)
 ITEM = "4.1.2"
@@ -46,7 +47,7 @@ def _counters():
 
 
 def _as(client, world, role):
-    client.force_login(world["users"][role])
+    sign_in(client, world, role)
     return client
 
 

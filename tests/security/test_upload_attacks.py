@@ -21,9 +21,12 @@ from PIL import Image
 
 from applications import services
 from applications.models import Attachment, DossierSection
+from committee.models import Objection
+from committee.services_awards import EVIDENCE_KINDS
 from mayor_award.core.enums import CyclePhase
-from mayor_award.core.uploads import upload_limit
+from mayor_award.core.uploads import KIND_LABELS, upload_limit
 from tests.factories.applications import AttachmentFactory, MembershipFactory, pdf_bytes
+from tests.factories.committee_awards import approved_cycle, publicise
 from tests.factories.core import CycleFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,13 +181,13 @@ class EndlessPdf(io.RawIOBase):
 
     BOUNDARY = "----hostile-boundary"
 
-    def __init__(self, size: int, fields: dict[str, str]):
+    def __init__(self, size: int, fields: dict[str, str], field_name="file"):
         head = "".join(
             f'--{self.BOUNDARY}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
             for key, value in fields.items()
         )
         head += (
-            f'--{self.BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="巨大.pdf"\r\n'
+            f'--{self.BOUNDARY}\r\nContent-Disposition: form-data; name="{field_name}"; filename="巨大.pdf"\r\n'
             "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
         )
         self.head = head.encode()
@@ -252,3 +255,57 @@ def test_an_upload_just_within_the_stream_limit_is_read_whole(applicant_client, 
     assert body.position == body.length
     assert response.status_code == 200
     assert response.context["form"].errors["file"]
+
+
+# --- the public objection form's evidence ---
+
+
+@pytest.fixture
+def publicity_page(secretariat):
+    approved = approved_cycle(proposed=2, spare=1)
+    publicity = publicise(approved.cycle, by=secretariat)
+    url = reverse("committee:publicity", kwargs={"cycle": approved.cycle.number})
+    return url, publicity.candidates.first()
+
+
+def objection(candidate, evidence):
+    return {
+        "candidate": candidate.pk,
+        "name": "王建国",
+        "organisation": "漯河市某食品有限公司",
+        "phone": "13800000000",
+        "email": "objector@example.com",
+        "text": "异议内容<script>alert(1)</script>",
+        "evidence": evidence,
+    }
+
+
+@pytest.mark.parametrize("attack", ["renamed-executable", "html-named-pdf", "png-bomb"])
+def test_hostile_evidence_of_an_objection_is_refused_and_the_text_kept(client, publicity_page, attack):
+    url, candidate = publicity_page
+    name, content = HOSTILE[attack]
+
+    evidence = SimpleUploadedFile(name, content, content_type="application/pdf")
+    response = client.post(url, objection(candidate, evidence))
+
+    assert response.status_code == 200
+    message = zh(WRONG_KIND, kinds="、".join(KIND_LABELS[kind] for kind in EVIDENCE_KINDS))
+    assert response.context["form"].errors["evidence"] == [message]
+    page = response.content.decode()
+    assert message in page
+    assert "异议内容&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert not Objection.objects.exists()
+
+
+def test_an_oversized_evidence_file_is_stopped_at_the_limit(client, publicity_page):
+    url, candidate = publicity_page
+    fields = {key: str(value) for key, value in objection(candidate, None).items() if key != "evidence"}
+    body = EndlessPdf(100 * MB, fields, field_name="evidence")
+
+    response = post_stream(client, url, body)
+
+    assert body.position <= upload_limit() + 2 * MB
+    assert response.status_code == 200
+    sizes = {"size": zh_filesize(body.length), "limit": zh_filesize(upload_limit())}
+    assert response.context["form"].errors["evidence"] == [zh(TOO_LARGE, **sizes)]
+    assert not Objection.objects.exists()

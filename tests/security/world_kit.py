@@ -4,15 +4,16 @@ The world is built once per module inside a transaction rolled back at the end (
 pytest-django's `db` then wraps each case in a savepoint of it, so what a case changes (a phase, a saved score) is
 undone before the next one. A module uses it with:
 
-    world = module_world(_build_world)          # the module's fixture, named `world`
-    _fast_and_local = files_in_module_root      # the world's files stay where its downloads find them
+    world = module_world(build)                 # the module's fixture, named `world`
+    _fast_and_local = module_settings           # instead of the project's per-test settings
 """
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.signals import request_finished
 from django.db import close_old_connections, transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from mayor_award.celery import app as celery_app
 
@@ -40,11 +41,10 @@ def module_private_root(tmp_path_factory):
 
 
 @pytest.fixture
-def files_in_module_root(_fast_and_local, settings, module_private_root):
-    """The project's per-test settings, but files in the module's folder (each case keeps its fresh cache)."""
-    for name, value in local_settings(module_private_root).items():
-        if name != "CACHES":
-            setattr(settings, name, value)
+def module_settings(world):
+    """Replaces the project's per-test `_fast_and_local`: the world's module-wide settings (fast hashing, files in
+    the module's folder, local mail and cache, eager tasks) already hold; each case starts with an empty cache."""
+    cache.clear()
 
 
 def module_world(build):
@@ -58,7 +58,9 @@ def module_world(build):
             outer = transaction.atomic()
             outer.__enter__()
             try:
-                yield build()
+                built = build()
+                built["logins"] = _logins(built["users"])
+                yield built
             finally:
                 transaction.set_rollback(True)
                 outer.__exit__(None, None, None)
@@ -67,10 +69,21 @@ def module_world(build):
     return world
 
 
-def sign_in(client, user):
-    """Sign `user` in on `client` (None: stay signed out)."""
-    if user is not None:
-        client.force_login(user)
+def _logins(users):
+    """A signed-in session per user, made once with the world: a case reuses it instead of logging in again."""
+    sessions = {}
+    for role, user in users.items():
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            sessions[role] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    return sessions
+
+
+def sign_in(client, world, role):
+    """Sign `role` of the world in on `client` with its session (anonymous: stay signed out)."""
+    if role in world["logins"]:
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = world["logins"][role]
 
 
 def fetch(client, method, url, data=None):

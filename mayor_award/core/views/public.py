@@ -29,7 +29,8 @@ def home(request):
         "core/public/home.html",
         {
             "cycle": Cycle.objects.current(),
-            "notices": Notice.objects.published().select_related("cycle")[:8],
+            # The list shows each notice's kind, title and date: its body (and cycle) are not read.
+            "notices": Notice.objects.published().only("pk", "kind", "title", "published_at")[:8],
         },
     )
 
