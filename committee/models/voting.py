@@ -414,7 +414,7 @@ class GovernmentApproval(models.Model):
     document = models.FileField(_("document"), upload_to=approval_path)
     document_name = models.CharField(_("file name"), max_length=200)
     document_content_type = models.CharField(_("content type"), max_length=100)
-    document_sha256 = models.CharField(max_length=64)
+    document_sha256 = models.CharField(_("document SHA-256"), max_length=64)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
