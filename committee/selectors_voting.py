@@ -67,10 +67,11 @@ def _shares(rows, categories) -> tuple[Decimal, ...] | None:
     return tuple(earned.get(c.pk, Decimal(0)) / c.points if c.points else Decimal(0) for c in categories)
 
 
-def candidate_cards(member: CommitteeMember) -> list[CandidateCard]:
-    """The cycle's candidates for a member's page: five queries, whatever the number of candidates."""
+def candidate_cards(member: CommitteeMember, candidates=None) -> list[CandidateCard]:
+    """Cards of `candidates` (a page of them; all the cycle's by default) for a member's page: five queries,
+    whatever the number of candidates."""
     cycle = member.cycle
-    candidates = list(cycle_candidates(cycle))
+    candidates = list(cycle_candidates(cycle) if candidates is None else candidates)
     recused = recused_candidate_ids(member)
     consensuses = list(
         Consensus.objects.filter(

@@ -13,6 +13,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -25,6 +26,9 @@ from mayor_award.core.services import audit_record
 
 from .. import ranking, selectors_voting, services_voting
 from ..enums_voting import SessionState, VoteChoice
+from ..services_voting import cycle_candidates
+
+CANDIDATES_PER_PAGE = 20
 
 
 def committee_required(view):
@@ -58,13 +62,16 @@ def home(request):
     if member is None:
         return _closed(request)
     session = selectors_voting.current_session(member.cycle)
+    # A provincial cycle hands over hundreds of candidates, each card with its radar chart: one page at a time.
+    page = Paginator(cycle_candidates(member.cycle), CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "committee/member/candidates.html",
         {
             "member": member,
             "cycle": member.cycle,
-            "cards": selectors_voting.candidate_cards(member),
+            "page": page,
+            "cards": selectors_voting.candidate_cards(member, page.object_list),
             "session": session,
             "voted": selectors_voting.has_voted(session, member),
             **_rules_context(session),

@@ -230,9 +230,10 @@ def test_candidate_list_queries_fixed(client, deliberation, open_session, django
     client.force_login(members[1].user)
 
     # The session and the user; a savepoint pair (ATOMIC_REQUESTS) around the user's roles, the seat with its
-    # cycle, the vote, the candidates, the recusals, the consensuses, their items, the categories and the receipt;
-    # then the session saved again (SESSION_SAVE_EVERY_REQUEST) in its own savepoint pair.
-    with django_assert_num_queries(16):
+    # cycle, the vote, the candidates' count (pages) and the page of them, the recusals, the consensuses, their
+    # items, the categories and the receipt; then the session saved again (SESSION_SAVE_EVERY_REQUEST) in its own
+    # savepoint pair.
+    with django_assert_num_queries(17):
         response = client.get(reverse("committee:home"))
 
     assert response.status_code == 200
@@ -249,3 +250,19 @@ def test_ballot_queries_fixed(client, deliberation, open_session, django_assert_
         response = client.get(reverse("committee:ballot"))
 
     assert response.status_code == 200
+
+
+
+def test_candidates_are_shown_twenty_to_a_page(client, deliberation):
+    """A provincial cycle hands over hundreds of candidates, each card with a chart: 20 a page, then a link on."""
+    from committee.views.member import CANDIDATES_PER_PAGE
+
+    _cycle, members, candidates = deliberation(members=3, scores=[900 - n for n in range(CANDIDATES_PER_PAGE + 1)])
+    client.force_login(members[0].user)
+
+    first = client.get(reverse("committee:home"))
+    second = client.get(reverse("committee:home"), {"page": 2})
+
+    assert [card.candidate for card in first.context["cards"]] == candidates[:CANDIDATES_PER_PAGE]
+    assert [card.candidate for card in second.context["cards"]] == candidates[CANDIDATES_PER_PAGE:]
+    assert "?page=2" in first.text
