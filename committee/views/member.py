@@ -93,12 +93,14 @@ def report(request, pk):
     )
 
 
-def _choices_from(post, candidate_ids) -> dict[int, str]:
+def _choices_from(post) -> dict[int, str]:
+    """Every choice the form sent, the session's candidates or not: a ballot naming a candidate that is not on it
+    is refused by the service as a whole, never cast with that choice quietly dropped."""
     choices = {}
-    for candidate_id in candidate_ids:
-        value = post.get(f"c_{candidate_id}", "")
-        if value:
-            choices[candidate_id] = value
+    for key, value in post.items():
+        number = key.removeprefix("c_")
+        if number != key and number.isdecimal() and value:
+            choices[int(number)] = value
     return choices
 
 
@@ -121,7 +123,7 @@ def ballot(request):
         if session is None or session.state != SessionState.OPEN:
             messages.error(request, _("The vote is not open."))
             return redirect("committee:ballot")
-        choices = _choices_from(request.POST, [c.pk for c in candidates])
+        choices = _choices_from(request.POST)
         if request.POST.get("final") != "yes":
             messages.error(request, _("Tick the box to confirm that your ballot is final."))
         else:

@@ -7,9 +7,10 @@ Who sees what:
   page also needs the dossier open to the leader (no conflict of interest, still under review). Any other expert,
   a member of the same panel included, gets 404: the members read the recorded consensus in its report. A user
   who is no expert gets 403.
-- The report (PDF) of a recorded consensus is read by the experts of its panel, the secretariat and, during the
-  deliberation, committee members (review.rules.can_read_report); every download is audited. Anyone else with
-  one of those roles gets 404, any other role 403.
+- The report (PDF) of a recorded consensus is read here by the experts of its panel and the secretariat
+  (review.rules.can_read_report); committee members read it through the committee's own page (committee:report,
+  which checks their cycle and recusals). Every download is audited. Anyone else with one of those roles gets
+  404, any other role 403.
 """
 
 from django import forms

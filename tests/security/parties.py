@@ -1,11 +1,12 @@
 """The parties of the IDOR and tampering probes (test_idor.py, test_tampered_fields.py): one world, two of each.
 
-Applicants A and B (dossiers in an open, a reviewed, a deliberated and an announced cycle, each with a file; a
-receipt in the reviewed one), an expert leading panel X (A's dossier) and one leading panel Y (B's) in a cycle in its
-material review (each with a draft sheet and a recorded consensus with its report), committee members of two cycles
-in deliberation (A's candidate in the first, B's in the second, each vote open with its ballot box), awards with
-certificates for both in an announced cycle, a published and a draft notice with files, two objections with evidence.
-Ids are kept as plain numbers: world["dossiers"][("a", "review")] is A's dossier in the reviewed cycle.
+Applicants A and B (dossiers in an open, a reviewed, a deliberated and an announced cycle; a file in the open and the
+reviewed one, a receipt in the reviewed one), an expert leading panel X (A's dossier) and one leading panel Y (B's)
+in a cycle in its material review (each with a draft sheet and a recorded consensus with its report), committee
+members of two cycles in deliberation (A's candidate in the first, B's in the second, each vote open with its ballot
+box), awards with certificates for both in an announced cycle, a published and a draft notice with files, two
+objections with evidence. Ids are kept as plain numbers: world["dossiers"][("a", "review")] is A's dossier in the
+reviewed cycle.
 """
 
 import datetime as dt

@@ -37,6 +37,8 @@ from tests.security.world_kit import (
 _fast_and_local = module_settings
 
 WALK = range(-3, 4)
+# A public page answers everyone alike: a signed-out visitor and one signed-in user probe it.
+PUBLIC_PROBERS = ("anonymous", "applicant_a")
 
 # Addresses whose argument names no object a role could own: signed or random tokens.
 NOT_OBJECT_ADDRESSES = {
@@ -57,6 +59,7 @@ class Probe:
     method: str = "get"
     data: dict = field(default_factory=dict)
     public: bool = False  # no login needed: a signed-out visitor is answered like anyone else
+    roles: tuple = ROLES  # who probes it
     ask_own: bool = True  # False: the role's own objects are not asked for (a slow PDF; test_phase_access has it)
     variant: str = ""
 
@@ -255,6 +258,7 @@ PROBES = [
         _public_notice,
         None,
         public=True,
+        roles=PUBLIC_PROBERS,
     ),
     Probe(
         "notice-attachment",
@@ -263,6 +267,7 @@ PROBES = [
         _public_notice_file,
         None,
         public=True,
+        roles=PUBLIC_PROBERS,
     ),
     Probe(
         "committee:publicity",
@@ -271,6 +276,7 @@ PROBES = [
         _public_cycle,
         None,
         public=True,
+        roles=PUBLIC_PROBERS,
     ),
     Probe(
         "committee:verify",
@@ -279,6 +285,7 @@ PROBES = [
         _announced_serial,
         None,
         public=True,
+        roles=PUBLIC_PROBERS,
     ),
 ]
 
@@ -346,7 +353,7 @@ def _answers(client, probe, world, role, walk):
     return wrong
 
 
-CASES = [pytest.param(probe, role, id=f"{probe.id}-{role}") for probe in PROBES for role in ROLES]
+CASES = [pytest.param(probe, role, id=f"{probe.id}-{role}") for probe in PROBES for role in probe.roles]
 
 
 @pytest.mark.parametrize(("probe", "role"), CASES)

@@ -214,7 +214,9 @@ ROWS = [
     PhaseRow(
         "review:score",
         _score("material"),
-        {"expert": inside(REVIEW, 200, 404)},
+        # The leader's submitted sheet exists (the page's one-query path, sheets.scorable_sheet); the expert's is made
+        # on opening (the long path).
+        {"expert": inside(REVIEW, 200, 404), "panel_leader": inside(REVIEW, 200, 404)},
         variant="material",
     ),
     PhaseRow(

@@ -166,23 +166,23 @@ def test_a_ballot_naming_only_another_sessions_candidate_is_refused(db, world, c
     assert not BallotReceipt.objects.exists()
 
 
-def test_another_sessions_candidate_in_a_ballot_counts_nowhere(db, world, client):
-    """The ballot reads only the choices of its own session's candidates: the smuggled one changes no counter of
-    the other session, and the member's own choice counts once in their own."""
+def test_a_ballot_naming_another_sessions_candidate_is_refused_whole(db, world, client):
+    """A smuggled candidate of another session makes the whole ballot refused: no counter of either session
+    changes and no receipt is written (the member may then cast a clean ballot)."""
     _as(client, world, "member_d1")
     counters = _counters()
     own, foreign = world["candidates"]["a"], world["candidates"]["b"]
 
-    fetch(
+    answer = fetch(
         client,
         "post",
         reverse("committee:ballot"),
         {"final": "yes", f"c_{own}": "abstain", f"c_{foreign}": "approve", "session": world["sessions"]["b"]},
     )
 
-    changed = _counters() - counters
-    assert changed == {(world["sessions"]["a"], own, 0, 0, 1)}
-    assert list(BallotReceipt.objects.values_list("session_id", flat=True)) == [world["sessions"]["a"]]
+    assert answer.status_code == 400
+    assert _counters() == counters
+    assert not BallotReceipt.objects.exists()
 
 
 def test_a_member_of_another_cycle_cannot_vote_in_this_one(db, world, client):
