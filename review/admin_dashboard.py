@@ -48,7 +48,8 @@ def dashboard_view(request, cycle_pk=None):
             {**admin.site.each_context(request), "title": _("Review dashboard")},
         )
     cycle = _cycle(cycle_pk)
-    data = dashboard.review_dashboard(cycle)
+    late_only = request.GET.get("late") == "1"
+    data = dashboard.review_dashboard(cycle, page=request.GET.get("page") or 1, late_only=late_only)
     return TemplateResponse(
         request,
         "admin/review/dashboard.html",
@@ -61,6 +62,8 @@ def dashboard_view(request, cycle_pk=None):
             "chart_data": data.charts,
             "can_export": request.user.has_perm("review.export_scores"),
             "can_remind": request.user.has_perm("review.remind_experts"),
+            "page": data.page,
+            "page_query": "late=1&" if late_only else "",
         },
     )
 

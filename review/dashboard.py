@@ -1,18 +1,20 @@
 """The secretariat's review dashboard (评审进度): progress, late experts, reminders, and the charts' data.
 
-`review_dashboard(cycle)` reads everything the page shows in a fixed number of queries, whatever the number of
-panels, dossiers and experts, and computes in Python:
+`review_dashboard(cycle, page)` shows the panels a page at a time (PANELS_PER_PAGE, by name) and reads what the
+page shows in a fixed number of queries, whatever the number of panels, dossiers and experts: the cycle-wide
+figures (totals per stage, the late experts' count, the spread per item over every panel) from database aggregates,
+a row per panel, seat or item, never one per score; the rest from the rows of the page's panels only, in Python:
 
 - progress per panel and stage: sheets submitted out of expected, where expected is every accepted seat times
   every dossier of the panel in that stage (the material review: the panel's dossiers still in the competition;
   the on-site review: those selected for it, none before the selection is made), less the pairs of an expert and
   an organisation in conflict (the expert never opens that dossier); and the consensuses recorded;
-- late experts: accepted seats with sheets of the stage now open not submitted (drafts) or not started, and the
-  days since the stage opened (the cycle's phase change);
-- the charts' data (JSON, read by static/review/dashboard.js): per dossier the seven categories as shares of their
-  points, material against on-site (the recorded consensus, or else the mean of the submitted sheets); per expert
-  the signed difference of their percentages from the panel's aggregate per item (calibration); per item the
-  spread of the percentages across experts.
+- late experts (of the page's panels; counted over every panel): accepted seats with sheets of the stage now
+  open not submitted (drafts) or not started, and the days since the stage opened (the cycle's phase change);
+- the charts' data of the page's panels (JSON, read by static/review/dashboard.js): per dossier the seven
+  categories as shares of their points, material against on-site (the recorded consensus, or else the mean of the
+  submitted sheets); per expert the signed difference of their percentages from the panel's aggregate per item
+  (calibration); per item the spread of the percentages across experts.
 
 `reminders_send` queues one reminder e-mail per chosen late expert (task_send_review_reminder, after commit);
 `reminder_mail` sends it once and records "review.reminder_sent".
@@ -31,7 +33,9 @@ import rules
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -78,6 +82,9 @@ OUT_OF_REVIEW = (
 )
 CHART_PLACES = 1
 CHARTS_CACHE_SECONDS = 6 * 60 * 60
+# Panels per page of the dashboard: their progress rows, late experts, radars and calibration (7 seats and about
+# 7 dossiers each) stay a page a browser renders at once.
+PANELS_PER_PAGE = 10
 
 
 class DashboardError(Exception):
@@ -169,8 +176,14 @@ class Dashboard:
     stage_opened_at: dt.datetime | None
     panels: list
     late: list
-    charts: dict
-    totals: dict
+    charts: dict  # of the panels on the page
+    totals: dict  # of every panel
+    page: object = None  # the page of panels (django.core.paginator.Page)
+    late_only: bool = False  # the pages list only the panels with a late expert
+    late_count: int = 0  # late experts in every panel
+    late_panel_count: int = 0
+    panel_count: int = 0
+    spread: list = field(default_factory=list)  # per stage: {"code", "label", "rows"}, every panel's scores per item
 
 
 @dataclass
@@ -188,30 +201,55 @@ class _Rows:
     agreed: dict = field(default_factory=dict)  # recorded consensus pk -> {item_id: percent}, read by _read_scores
 
 
-def _read(cycle) -> _Rows:
-    panels = list(Panel.objects.filter(cycle=cycle).order_by("name"))
+# The JSON fields the page never shows: decoding every panel's draw record once per seat cost most of a request.
+SEAT_JSON = (
+    "panel__draw_record",
+    "panel__industries",
+    "expert__former_employers",
+    "expert__qualifications",
+    "expert__industries",
+)
+
+
+def _read(cycle, panel_ids=None) -> _Rows:
+    """The rows of the cycle's panels, or of the panels `panel_ids` only (a page of the dashboard)."""
+    on_panels = {} if panel_ids is None else {"panel__in": list(panel_ids)}
+    on_seat_panels = {} if panel_ids is None else {"seat__panel__in": list(panel_ids)}
+    panels = list(
+        Panel.objects.filter(cycle=cycle, **({} if panel_ids is None else {"pk__in": list(panel_ids)}))
+        .defer("draw_record")
+        .order_by("name")
+    )
     assignments = list(
-        PanelDossier.objects.filter(panel__cycle=cycle)
+        PanelDossier.objects.filter(panel__cycle=cycle, **on_panels)
         .select_related("dossier__organisation", "dossier__onsite_selection")
+        .defer("dossier__correction_sections", "dossier__precheck_findings")
         .order_by("dossier__number", "dossier_id")
     )
     seats = list(
-        Seat.objects.filter(panel__cycle=cycle, status=SeatStatus.ACCEPTED)
+        Seat.objects.filter(panel__cycle=cycle, status=SeatStatus.ACCEPTED, **on_panels)
         .select_related("panel", "expert__user")
+        .defer(*SEAT_JSON)
         .order_by("panel__name", "rank", "pk")
     )
     conflicts = set(
-        Conflict.objects.filter(expert__seats__panel__cycle=cycle, expert__seats__status=SeatStatus.ACCEPTED)
+        Conflict.objects.filter(
+            expert__seats__panel__cycle=cycle,
+            expert__seats__status=SeatStatus.ACCEPTED,
+            **({} if panel_ids is None else {"expert__seats__panel__in": list(panel_ids)}),
+        )
         .values_list("expert_id", "organisation_id")
         .distinct()
     )
     sheets = list(
-        ScoreSheet.objects.filter(seat__panel__cycle=cycle).values_list(
+        ScoreSheet.objects.filter(seat__panel__cycle=cycle, **on_seat_panels).values_list(
             "pk", "seat_id", "dossier_id", "stage", "state", "submitted_at"
         )
     )
     consensuses = list(
-        Consensus.objects.filter(panel__cycle=cycle).values_list("pk", "dossier_id", "stage", "state", "recorded_at")
+        Consensus.objects.filter(panel__cycle=cycle, **on_panels).values_list(
+            "pk", "dossier_id", "stage", "state", "recorded_at"
+        )
     )
     items = list(
         CriteriaItem.objects.filter(category__criteria_id=cycle.criteria_id)
@@ -222,15 +260,23 @@ def _read(cycle) -> _Rows:
 
 
 def _read_scores(cycle, rows: _Rows):
-    """The submitted sheets' and recorded consensuses' percentages (the charts only): every score of the cycle."""
+    """The submitted sheets' and recorded consensuses' percentages (the charts only): every score of the panels
+    read in `rows` (a page's panels on the dashboard)."""
+    panel_ids = [panel.pk for panel in rows.panels]
     percents: dict = defaultdict(dict)
     for sheet_id, item_id, percent in ItemScore.objects.filter(
-        sheet__seat__panel__cycle=cycle, sheet__state=SheetState.SUBMITTED, percent__isnull=False
+        sheet__seat__panel__cycle=cycle,
+        sheet__seat__panel__in=panel_ids,
+        sheet__state=SheetState.SUBMITTED,
+        percent__isnull=False,
     ).values_list("sheet_id", "item_id", "percent"):
         percents[sheet_id][item_id] = percent
     agreed: dict = defaultdict(dict)
     for consensus_id, item_id, percent in ConsensusItem.objects.filter(
-        consensus__panel__cycle=cycle, consensus__state=ConsensusState.RECORDED, percent__isnull=False
+        consensus__panel__cycle=cycle,
+        consensus__panel__in=panel_ids,
+        consensus__state=ConsensusState.RECORDED,
+        percent__isnull=False,
     ).values_list("consensus_id", "item_id", "percent"):
         agreed[consensus_id][item_id] = percent
     rows.percents, rows.agreed = dict(percents), dict(agreed)
@@ -240,9 +286,8 @@ def _days_since(moment) -> int | None:
     return None if moment is None else max((timezone.now() - moment).days, 0)
 
 
-def review_dashboard(cycle) -> Dashboard:
-    """The dashboard of one cycle, in a fixed number of queries (nine; seven while its charts are cached)."""
-    rows = _read(cycle)
+def _panel_progress(cycle, rows: _Rows, open_stage, days) -> tuple[list, list]:
+    """Progress per panel and stage of the panels read in `rows`, and their late experts (in the seats' order)."""
     dossiers_of = defaultdict(list)
     for assignment in rows.assignments:
         dossiers_of[assignment.panel_id].append(assignment.dossier)
@@ -255,9 +300,6 @@ def review_dashboard(cycle) -> Dashboard:
         for _pk, dossier_id, stage, state, _at in rows.consensuses
         if state == ConsensusState.RECORDED
     }
-    open_stage = current_stage(cycle)
-    days = _days_since(cycle.phase_changed_at) if open_stage else None
-
     progress, late_by_seat = [], {}
     for panel in rows.panels:
         entry = PanelProgress(panel=panel, seats=seats_of[panel.pk], dossiers=dossiers_of[panel.pk])
@@ -291,19 +333,189 @@ def review_dashboard(cycle) -> Dashboard:
                 )
             )
         progress.append(entry)
+    return progress, list(late_by_seat.values())
 
-    totals = {}
-    for index, stage in enumerate(STAGES):
-        stages = [entry.stages[index] for entry in progress]
-        totals[stage.value] = StageProgress(
-            stage=stage,
-            dossiers=sum(s.dossiers for s in stages),
-            expected=sum(s.expected for s in stages),
-            submitted=sum(s.submitted for s in stages),
-            drafts=sum(s.drafts for s in stages),
-            consensus_recorded=sum(s.consensus_recorded for s in stages),
+
+# --- cycle-wide figures, from database aggregates (a row per panel, seat or item, never one per score) ---
+
+
+@dataclass
+class CycleSummary:
+    """The figures of every panel of the cycle: the totals per stage and which panels have a late expert."""
+
+    panel_ids: list  # every panel, by name
+    totals: dict  # stage value -> StageProgress
+    late_seats: dict  # seat pk -> panel pk, in the stage open now
+
+    @property
+    def late_panels(self) -> set:
+        return set(self.late_seats.values())
+
+
+def _in_stage_flags(state, outcome) -> dict:
+    in_review = state not in OUT_OF_REVIEW
+    return {
+        ReviewStage.MATERIAL: in_review,
+        ReviewStage.ONSITE: in_review and outcome == SelectionOutcome.SELECTED,
+    }
+
+
+def _sheet_counts(cycle) -> list:
+    """(seat pk, stage, state, count) of the sheets that count for progress: an accepted seat's sheet of a dossier
+    of its own panel, in the review in that stage, with no conflict between the expert and the organisation."""
+    conflicted = Conflict.objects.filter(
+        expert_id=OuterRef("seat__expert_id"), organisation_id=OuterRef("dossier__organisation_id")
+    )
+    return list(
+        ScoreSheet.objects.filter(
+            seat__panel__cycle=cycle,
+            seat__status=SeatStatus.ACCEPTED,
+            dossier__panel_assignment__panel_id=F("seat__panel_id"),
+            state__in=[SheetState.SUBMITTED, SheetState.DRAFT],
         )
-    late = list(late_by_seat.values())  # in the seats' order: panel name, then draw rank
+        .exclude(dossier__state__in=OUT_OF_REVIEW)
+        .filter(Q(stage=ReviewStage.MATERIAL) | Q(dossier__onsite_selection__outcome=SelectionOutcome.SELECTED))
+        .exclude(Exists(conflicted))
+        .values("seat_id", "stage", "state")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("seat_id", "stage", "state", "count")
+    )
+
+
+def cycle_summary(cycle, open_stage) -> CycleSummary:
+    """Totals per stage over every panel and the late seats of the stage open now, in five queries."""
+    panel_ids = list(Panel.objects.filter(cycle=cycle).order_by("name", "pk").values_list("pk", flat=True))
+    dossiers_of = defaultdict(list)  # panel -> [(organisation, {stage: in it})]
+    for panel_id, organisation_id, state, outcome in PanelDossier.objects.filter(panel__cycle=cycle).values_list(
+        "panel_id", "dossier__organisation_id", "dossier__state", "dossier__onsite_selection__outcome"
+    ):
+        dossiers_of[panel_id].append((organisation_id, _in_stage_flags(state, outcome)))
+    seats = list(
+        Seat.objects.filter(panel__cycle=cycle, status=SeatStatus.ACCEPTED).values_list("pk", "panel_id", "expert_id")
+    )
+    conflicts = set(
+        Conflict.objects.filter(expert__seats__panel__cycle=cycle, expert__seats__status=SeatStatus.ACCEPTED)
+        .values_list("expert_id", "organisation_id")
+        .distinct()
+    )
+    counted = defaultdict(int)  # (seat, stage, state) -> sheets
+    for seat_id, stage, state, count in _sheet_counts(cycle):
+        counted[(seat_id, stage, state)] += count
+    recorded = defaultdict(int)
+    for stage, count in (
+        Consensus.objects.filter(panel__cycle=cycle, state=ConsensusState.RECORDED)
+        .exclude(dossier__state__in=OUT_OF_REVIEW)
+        .filter(Q(stage=ReviewStage.MATERIAL) | Q(dossier__onsite_selection__outcome=SelectionOutcome.SELECTED))
+        .values("stage")
+        .annotate(count=Count("dossier_id", distinct=True))
+        .order_by()
+        .values_list("stage", "count")
+    ):
+        recorded[stage] = count
+
+    totals = {stage.value: StageProgress(stage, 0, 0, 0, 0, recorded[stage.value]) for stage in STAGES}
+    late_seats = {}
+    for stage in STAGES:
+        total = totals[stage.value]
+        total.dossiers = sum(flags[stage] for entries in dossiers_of.values() for _org, flags in entries)
+        for seat_id, panel_id, expert_id in seats:
+            expected = sum(
+                1 for org, flags in dossiers_of[panel_id] if flags[stage] and (expert_id, org) not in conflicts
+            )
+            submitted = counted[(seat_id, stage.value, SheetState.SUBMITTED)]
+            total.expected += expected
+            total.submitted += submitted
+            total.drafts += counted[(seat_id, stage.value, SheetState.DRAFT)]
+            if stage == open_stage and submitted < expected:
+                late_seats[seat_id] = panel_id
+    return CycleSummary(panel_ids=panel_ids, totals=totals, late_seats=late_seats)
+
+
+def _spread_key(cycle) -> str:
+    """What the cycle-wide spread is computed from: a submitted sheet is locked, and submitting again after a
+    reopening gives it a new time, so the count, the ids and the latest time per stage stand for the scores."""
+    fingerprint = list(
+        ScoreSheet.objects.filter(seat__panel__cycle=cycle, state=SheetState.SUBMITTED)
+        .values("stage")
+        .annotate(count=Count("pk"), ids=Sum("pk"), last=Max("submitted_at"))
+        .order_by("stage")
+        .values_list("stage", "count", "ids", "last")
+    )
+    return (
+        "review-dashboard-spread:"
+        + hashlib.sha256(
+            repr((cycle.pk, cycle.criteria_id, translation.get_language(), fingerprint)).encode()
+        ).hexdigest()
+    )
+
+
+def cycle_spread(cycle, items) -> list:
+    """Per stage, per item of the criteria, the submitted percentages of every panel (评分离散度): how many, their
+    mean, population standard deviation, lowest and highest. One GROUP BY in the database; the standard deviation
+    from the mean of the squares (SQLite has no StdDev)."""
+    rows = (
+        ItemScore.objects.filter(
+            sheet__seat__panel__cycle=cycle, sheet__state=SheetState.SUBMITTED, percent__isnull=False
+        )
+        .values("sheet__stage", "item_id")
+        .annotate(
+            count=Count("pk"),
+            mean=Avg("percent"),
+            squares=Avg(F("percent") * F("percent")),
+            lowest=Min("percent"),
+            highest=Max("percent"),
+        )
+        .order_by()
+    )
+    figures = {(row["sheet__stage"], row["item_id"]): row for row in rows}
+    spread = []
+    for stage in STAGES:
+        stage_rows = []
+        spread.append({"code": stage.value, "label": str(stage.label), "rows": stage_rows})
+        for item in items:
+            row = figures.get((stage.value, item.pk))
+            if row is None:
+                continue
+            mean = Decimal(str(row["mean"]))
+            variance = max(Decimal(str(row["squares"])) - mean * mean, Decimal(0))
+            stage_rows.append(
+                {
+                    "item": item.code,
+                    "title": item.name,
+                    "count": row["count"],
+                    "mean": _float(mean),
+                    "std_dev": _float(variance.sqrt()),
+                    "lowest": _float(row["lowest"]),
+                    "highest": _float(row["highest"]),
+                }
+            )
+    return spread
+
+
+def _cycle_spread_cached(cycle, items) -> list:
+    key = _spread_key(cycle)
+    spread = cache.get(key)
+    if spread is None:
+        spread = cycle_spread(cycle, items)
+        cache.set(key, spread, CHARTS_CACHE_SECONDS)
+    return spread
+
+
+def review_dashboard(cycle, page=1, late_only=False) -> Dashboard:
+    """One page of the dashboard of one cycle: the progress, late experts and charts of PANELS_PER_PAGE panels
+    (only those with a late expert when `late_only`), and the cycle-wide totals and spread per item, in a fixed
+    number of queries whatever the number of panels, dossiers and experts."""
+    open_stage = current_stage(cycle)
+    days = _days_since(cycle.phase_changed_at) if open_stage else None
+    summary = cycle_summary(cycle, open_stage)
+    listed = summary.panel_ids
+    if late_only:
+        late_panels = summary.late_panels
+        listed = [pk for pk in listed if pk in late_panels]
+    panel_page = Paginator(listed, PANELS_PER_PAGE).get_page(page)
+    rows = _read(cycle, list(panel_page.object_list))
+    progress, late = _panel_progress(cycle, rows, open_stage, days)
     panel_names = {panel.pk: panel.name for panel in rows.panels}
     return Dashboard(
         cycle=cycle,
@@ -312,7 +524,13 @@ def review_dashboard(cycle) -> Dashboard:
         panels=progress,
         late=late,
         charts=_charts(cycle, rows, panel_names),
-        totals=totals,
+        totals=summary.totals,
+        page=panel_page,
+        late_only=late_only,
+        late_count=len(summary.late_seats),
+        late_panel_count=len(summary.late_panels),
+        panel_count=len(summary.panel_ids),
+        spread=_cycle_spread_cached(cycle, rows.items),
     )
 
 

@@ -27,7 +27,9 @@ def compose():
 def test_compose_file_matches_the_compose_schema():
     result = subprocess.run(
         [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -84,7 +86,10 @@ def test_compose_environment_uses_variables_the_settings_read():
 def _manage(*args, env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))} | env,
     )
 

@@ -23,8 +23,15 @@ NOT_SOURCES = {"var", "tests", "test-results", "node_modules"}
 REQUIRED_SOURCES = ("mayor_award", "applications", "review", "committee", "templates", "locale")
 CATALOG = Path("locale", "zh_Hans", "LC_MESSAGES", "django.po")
 MAKEMESSAGES = [
-    "makemessages", "--locale", "zh_Hans", "--no-obsolete", "--no-location",
-    "--ignore", ".venv/*", "--ignore", "var/*",
+    "makemessages",
+    "--locale",
+    "zh_Hans",
+    "--no-obsolete",
+    "--no-location",
+    "--ignore",
+    ".venv/*",
+    "--ignore",
+    "var/*",
 ]
 GETTEXT_TOOLS = ("xgettext", "msgmerge", "msguniq", "msgattrib", "msgfmt")
 # A string only the copy uses: it must come out untranslated, which proves makemessages wrote the copy's catalog.
@@ -39,8 +46,11 @@ def require_gettext_tools():
 def copy_project(target: Path):
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
     sources = [
-        path for path in ROOT.iterdir()
-        if path.is_dir() and not path.name.startswith(".") and path.name not in NOT_SOURCES
+        path
+        for path in ROOT.iterdir()
+        if path.is_dir()
+        and not path.name.startswith(".")
+        and path.name not in NOT_SOURCES
         and not path.name.endswith(".egg-info")
     ]
     assert set(REQUIRED_SOURCES) <= {path.name for path in sources}
@@ -62,7 +72,10 @@ def test_every_used_string_has_a_chinese_translation(tmp_path):
 
     result = subprocess.run(
         [sys.executable, "manage.py", *MAKEMESSAGES],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, f"makemessages failed:\n{result.stdout}\n{result.stderr}"
 
@@ -88,7 +101,9 @@ def test_every_used_string_has_a_chinese_translation(tmp_path):
     # Placeholders must survive translation: msgfmt compares them for every python-format entry.
     check = subprocess.run(
         ["msgfmt", "--check-format", "--output-file", str(tmp_path / "django.mo"), str(catalog)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert check.returncode == 0, f"msgfmt rejects {CATALOG}:\n{check.stderr}"
 
@@ -100,7 +115,9 @@ def test_the_compiled_catalog_is_used():
         require_gettext_tools()
         subprocess.run(
             ["msgfmt", "--check-format", "--output-file", str(mo), str(po)],
-            check=True, capture_output=True, timeout=60,
+            check=True,
+            capture_output=True,
+            timeout=60,
         )
         # Catalogs are cached per process; forget any loaded before the .mo was (re)compiled.
         trans_real._translations = {}
@@ -109,6 +126,7 @@ def test_the_compiled_catalog_is_used():
     with translation.override("zh-hans"):
         assert translation.gettext("Luohe Mayor's Quality Award") == "漯河市市长质量奖"
         assert translation.pgettext("cycle phase", "Government approval") == "市政府审定"
-        assert translation.ngettext(
-            "about %(quota)s organisation", "about %(quota)s organisations", 5
-        ) % {"quota": 5} == "5个左右"
+        assert (
+            translation.ngettext("about %(quota)s organisation", "about %(quota)s organisations", 5) % {"quota": 5}
+            == "5个左右"
+        )

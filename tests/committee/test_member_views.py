@@ -252,7 +252,6 @@ def test_ballot_queries_fixed(client, deliberation, open_session, django_assert_
     assert response.status_code == 200
 
 
-
 def test_candidates_are_shown_twenty_to_a_page(client, deliberation):
     """A provincial cycle hands over hundreds of candidates, each card with a chart: 20 a page, then a link on."""
     from committee.views.member import CANDIDATES_PER_PAGE

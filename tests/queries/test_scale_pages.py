@@ -81,7 +81,8 @@ def test_the_review_dashboard_charts_are_cached_until_a_sheet_is_submitted(clien
     score(seats[1], dossier, percent=10)  # the same sheet, submitted again with other percentages
     again = client.get(address).context["dashboard"].charts
 
-    assert warm == cold - 2  # the percentages of the sheets and of the consensuses are not read again
+    # The percentages of the page's sheets and consensuses, and the cycle-wide spread per item, are not read again.
+    assert warm == cold - 3
     assert fresh["radar"][0]["series"]["material"]["sheets"] == 2 and fresh != first
     assert reopened.pk == seats[1].sheets.get().pk and again != fresh
     assert again == dashboard.chart_data(world.cycle, *_scores_read(world.cycle))
