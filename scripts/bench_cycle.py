@@ -5,9 +5,9 @@
   and outlier threshold (what consensus.aggregation and the score export do per dossier), and the cycle's
   standings by review.scoring.standings; against ONE aggregate and window query over the same rows returning the
   same 1,000-row ranking (the per-item aggregate, the points, the total and the competition rank).
-- cycle_statistics: the secretariat's review dashboard (review.dashboard.review_dashboard: progress, late experts
-  and the charts over every score) against one raw SQL aggregate of the per-item spread it charts (count, mean,
-  quartiles of every item's percentages in each stage).
+- cycle_statistics: the secretariat's review dashboard's cycle-wide figures (review.dashboard.cycle_spread: per
+  stage and item, over every panel, the count, mean, standard deviation, lowest and highest percentage, through
+  the ORM) against one raw SQL aggregate of the same figures.
 
 Both sides are checked to return the same numbers before they are timed. Django must be set up.
 """
@@ -37,8 +37,7 @@ FROM per_item GROUP BY dossier_id ORDER BY place, dossier_id
 """
 
 SPREAD_SQL = """
-SELECT s.stage, ci.code, count(*), avg(i.percent),
-       percentile_cont(ARRAY[0, 0.25, 0.5, 0.75, 1]) WITHIN GROUP (ORDER BY i.percent)
+SELECT s.stage, ci.code, count(*), avg(i.percent), stddev_pop(i.percent), min(i.percent), max(i.percent)
 FROM review_itemscore i
 JOIN review_scoresheet s ON s.id = i.sheet_id
 JOIN review_seat st ON st.id = s.seat_id
@@ -102,9 +101,9 @@ def same_ranking(project, raw) -> tuple[bool, str]:
 
 
 def project_statistics(cycle):
-    from review import dashboard
+    from review import consensus, dashboard
 
-    return dashboard.review_dashboard(cycle)
+    return dashboard.cycle_spread(cycle, consensus.criteria_items(cycle))
 
 
 def sql_statistics(cycle):
@@ -115,24 +114,22 @@ def sql_statistics(cycle):
         return cursor.fetchall()
 
 
-def same_statistics(board, raw) -> tuple[bool, str]:
+def same_statistics(spread, raw) -> tuple[bool, str]:
     from review import scoring
 
-    spread = {(stage["code"], row["item"]): row for stage in board.charts["stages"] for row in stage["spread"]}
+    rows = {(stage["code"], row["item"]): row for stage in spread for row in stage["rows"]}
     wrong = 0
-    for stage, code, count, mean, box in raw:
-        row = spread.get((stage, code))
+    for stage, code, count, mean, std_dev, lowest, highest in raw:
+        row = rows.get((stage, code))
         if row is None or row["count"] != count:
             wrong += 1
             continue
-        sql_mean = float(scoring.display(Decimal(mean), 1))
-        sql_box = [float(scoring.display(Decimal(str(value)), 1)) for value in box]
-        if abs(row["mean"] - sql_mean) > 0.051 or any(
-            abs(a - b) > 0.051 for a, b in zip(row["box"], sql_box, strict=True)
-        ):
+        expected = [float(scoring.display(Decimal(str(value)), 1)) for value in (mean, std_dev, lowest, highest)]
+        found = [row["mean"], row["std_dev"], row["lowest"], row["highest"]]
+        if any(abs(a - b) > 0.051 for a, b in zip(found, expected, strict=True)):
             wrong += 1
-    ok = wrong == 0 and len(spread) == len(raw)
-    return ok, f"{len(raw)} item rows (of {len(spread)} charted); differing {wrong}"
+    ok = wrong == 0 and len(rows) == len(raw)
+    return ok, f"{len(raw)} item rows (of {len(rows)} shown); differing {wrong}"
 
 
 def timed(function, repeats: int) -> tuple[float, object]:
