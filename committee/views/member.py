@@ -114,7 +114,11 @@ def ballot(request):
     voted = selectors_voting.has_voted(session, member)
     recused = selectors_voting.recused_candidate_ids(member)
     candidates = (
-        list(session.candidates.select_related("panel", "dossier__organisation").order_by("panel__name", "position"))
+        list(
+            session.candidates.select_related("panel", "dossier__organisation")
+            .defer("panel__draw_record")  # each panel's record of its draw is large and never shown here
+            .order_by("panel__name", "position")
+        )
         if session is not None and session.state != SessionState.DRAFT
         else []
     )
