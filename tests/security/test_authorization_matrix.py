@@ -9,7 +9,6 @@ import datetime as dt
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.conf import settings as django_settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -38,6 +37,7 @@ from tests.security.matrix_kit import (
     secretariat_only,
     signed_in,
 )
+from tests.security.world_kit import local_settings
 
 ROWS = [
     Row("home", everyone(200)),
@@ -323,18 +323,7 @@ def matrix_private_root(tmp_path_factory):
 
 
 def _local_settings(root):
-    return {
-        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
-        "PRIVATE_FILES_ROOT": root,
-        "MEDIA_ROOT": root,
-        "STORAGES": {
-            **django_settings.STORAGES,
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "matrix"}},
-    }
+    return local_settings(root, cache_location="matrix")
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,9 @@ from mayor_award.celery import app as celery_app
 LOGIN = "login"
 
 
-def local_settings(root):
+def local_settings(root, cache_location="world"):
+    """The settings a module's world is built and read with: fast hashing, its files in `root`, mail and cache
+    kept in memory (the cache under a name of the module's own)."""
     return {
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "PRIVATE_FILES_ROOT": root,
@@ -31,7 +33,7 @@ def local_settings(root):
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "world"}},
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": cache_location}},
     }
 
 
