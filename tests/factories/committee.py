@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from applications.enums import DossierState
 from committee.enums_voting import CommitteeOffice
-from committee.models import CommitteeMember, Recusal, VotingSession
+from committee.models import CommitteeMember, Recusal, VoteCount, VotingSession
 from mayor_award.core.enums import Role
 from mayor_award.core.models import CriteriaItem
 from review.enums import ConsensusState, ReviewStage
@@ -67,6 +67,27 @@ class RecusalFactory(factory.django.DjangoModelFactory):
     candidate = factory.SubFactory(CandidateFactory, panel__cycle=factory.SelfAttribute("...member.cycle"))
     reason = "曾在该单位任职。"
     recorded_by = factory.SubFactory(UserFactory, roles=[Role.SECRETARIAT], is_staff=True)
+
+
+def open_vote(cycle, candidates, *, by, opened_at=None) -> VotingSession:
+    """An open vote on `candidates` with a ballot box (counters) each, as services_voting.session_open leaves it,
+    without the service's checks: for worlds built once for many cases (the security matrices)."""
+    session = VotingSession.objects.create(
+        cycle=cycle,
+        state="open",
+        quorum_ratio=Decimal("0.6667"),
+        pass_ratio=Decimal("0.5"),
+        slate_ratio=Decimal("1.2"),
+        award_quota=5,
+        max_approvals=6,
+        onsite_score_weight=Decimal("0.6"),
+        members_eligible=1,
+        opened_at=opened_at or timezone.now(),
+        opened_by=by,
+    )
+    session.candidates.set(candidates)
+    VoteCount.objects.bulk_create(VoteCount(session=session, candidate=candidate) for candidate in candidates)
+    return session
 
 
 class VotingSessionFactory(factory.django.DjangoModelFactory):

@@ -10,21 +10,20 @@ reviewed cycle.
 """
 
 import datetime as dt
-from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from applications.enums import DossierState
 from applications.models import Dossier, Membership
-from committee.models import CommitteeMember, ObjectionEvidence, VoteCount, VotingSession
+from committee.models import CommitteeMember, ObjectionEvidence
 from mayor_award.core.enums import CyclePhase, NoticeState
 from mayor_award.core.models import CriteriaItem, Notice, NoticeAttachment
 from review import sheets
 from review.models import Consensus, ConsensusItem, Expert, PanelDossier, Pledge, Seat
 from tests.factories.applications import AttachmentFactory, DossierFactory, OrganisationFactory, pdf_bytes
 from tests.factories.applications import valid_credit_code as credit_code
-from tests.factories.committee import CandidateFactory
+from tests.factories.committee import CandidateFactory, open_vote
 from tests.factories.committee_awards import AwardFactory, CertificateFactory, ObjectionFactory
 from tests.factories.core import CycleFactory, NoticeFactory, UserFactory
 from tests.factories.review import PanelFactory
@@ -56,26 +55,6 @@ def _recorded(panel, dossier):
     )
     consensus.report_pdf.save(f"idor-{consensus.pk}.pdf", ContentFile(pdf_bytes()))
     return consensus
-
-
-def _open_vote(cycle, candidate, secretariat):
-    """An open vote on the candidate, with its ballot box, as session_open leaves it."""
-    session = VotingSession.objects.create(
-        cycle=cycle,
-        state="open",
-        quorum_ratio=Decimal("0.6667"),
-        pass_ratio=Decimal("0.5"),
-        slate_ratio=Decimal("1.2"),
-        award_quota=5,
-        max_approvals=6,
-        onsite_score_weight=Decimal("0.6"),
-        members_eligible=1,
-        opened_at=timezone.now(),
-        opened_by=secretariat,
-    )
-    session.candidates.set([candidate])
-    VoteCount.objects.create(session=session, candidate=candidate)
-    return session
 
 
 def build_parties():
@@ -131,7 +110,8 @@ def build_parties():
         CommitteeMember.objects.create(cycle=cycles[cycle], user=users[role])
         dossiers[(party, cycle)] = candidate.dossier_id
         consensuses[(party, "deliberation")] = _recorded(candidate.panel, candidate.dossier).pk
-        sessions[party], candidates[party] = _open_vote(cycles[cycle], candidate, users["secretariat"]).pk, candidate.pk
+        sessions[party] = open_vote(cycles[cycle], [candidate], by=users["secretariat"]).pk
+        candidates[party] = candidate.pk
 
     # Announced: both organisations have feedback and an award with its certificate.
     serials = {}

@@ -22,7 +22,6 @@ phase (and its dossier to the state the rule needs) inside its own savepoint.
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -33,7 +32,7 @@ from django.utils import timezone
 
 from applications.enums import DossierState
 from applications.models import Attachment, Dossier, DossierSection, Membership
-from committee.models import Award, BallotReceipt, CommitteeMember, Objection, Publicity, VoteCount, VotingSession
+from committee.models import Award, BallotReceipt, CommitteeMember, Objection, Publicity
 from mayor_award.core.enums import CyclePhase, NoticeState
 from mayor_award.core.models import Cycle, Notice
 from review.models import Expert, ItemScore, Pledge, Seat
@@ -44,7 +43,7 @@ from tests.factories.applications import (
     pdf_bytes,
     valid_credit_code,
 )
-from tests.factories.committee import CandidateFactory, OnsiteConsensusFactory
+from tests.factories.committee import CandidateFactory, OnsiteConsensusFactory, open_vote
 from tests.factories.committee_awards import (
     AwardFactory,
     CertificateFactory,
@@ -432,21 +431,7 @@ def _build_world():
     candidate = CandidateFactory(panel=panel, dossier=dossier)
     consensus = OnsiteConsensusFactory(candidate=candidate, stage="material", report=True)
     CommitteeMember.objects.create(cycle=cycle, user=users["committee"], office="director")
-    session = VotingSession.objects.create(
-        cycle=cycle,
-        state="open",
-        quorum_ratio=Decimal("0.6667"),
-        pass_ratio=Decimal("0.5"),
-        slate_ratio=Decimal("1.2"),
-        award_quota=5,
-        max_approvals=6,
-        onsite_score_weight=Decimal("0.6"),
-        members_eligible=1,
-        opened_at=now,
-        opened_by=users["secretariat"],
-    )
-    session.candidates.set([candidate])
-    VoteCount.objects.create(session=session, candidate=candidate)
+    session = open_vote(cycle, [candidate], by=users["secretariat"], opened_at=now)
 
     award = AwardFactory(cycle=cycle, organisation=organisation, dossier=dossier)
     certificate = CertificateFactory(award=award)

@@ -18,12 +18,11 @@ from committee.models import (
     ProposedList,
     RankingEntry,
     Recusal,
-    VoteCount,
     VotingSession,
 )
 from mayor_award.core.enums import Role
 from tests.factories.applications import OrganisationFactory, valid_credit_code
-from tests.factories.committee import CandidateFactory, OnsiteConsensusFactory
+from tests.factories.committee import CandidateFactory, OnsiteConsensusFactory, open_vote
 from tests.factories.core import CycleFactory, UserFactory
 from tests.factories.review import PanelFactory
 from tests.security.matrix_kit import LOGIN, PDF, Row, everyone, secretariat_only
@@ -83,21 +82,7 @@ def extend_world(world):
     candidate = _candidate(deliberation, "审定组", 1)
     report = OnsiteConsensusFactory(candidate=candidate, report=True)
     CommitteeMember.objects.create(cycle=deliberation, user=world["users"]["committee"], office="director")
-    open_session = VotingSession.objects.create(
-        cycle=deliberation,
-        state="open",
-        quorum_ratio=Decimal("0.6667"),
-        pass_ratio=Decimal("0.5"),
-        slate_ratio=Decimal("1.2"),
-        award_quota=5,
-        max_approvals=6,
-        onsite_score_weight=Decimal("0.6"),
-        members_eligible=1,
-        opened_at=now,
-        opened_by=secretariat,
-    )
-    open_session.candidates.set([candidate])
-    VoteCount.objects.create(session=open_session, candidate=candidate)  # its ballot box, as session_open makes it
+    open_session = open_vote(deliberation, [candidate], by=secretariat, opened_at=now)
 
     # Sessions on the world's first cycle: one being prepared, one void with its minutes.
     draft_session = VotingSession.objects.create(cycle=world["cycle"])
